@@ -1,0 +1,355 @@
+package classify
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Context hit kinds, read from the embedded context/*.yaml lexicons.
+const (
+	kNeg = iota
+	kNegAfter
+	kPseudo
+	kUncertain
+	kTerm
+	kContrast
+	kPast
+	kPresent
+	kTopic
+	kIdiom
+	kSplitOpen
+	kSplitClose
+	kResolved
+	kHeader
+	kEnding
+	numKinds
+)
+
+// Language bits: a rule marked lang "fr" is judged with the French lexicon only; a rule without a language
+// with both.
+const (
+	langEN  = 1
+	langFR  = 2
+	langAny = langEN | langFR
+)
+
+func langBits(l string) (uint8, error) {
+	switch strings.ToLower(l) {
+	case "":
+		return langAny, nil
+	case "en":
+		return langEN, nil
+	case "fr":
+		return langFR, nil
+	}
+	return 0, fmt.Errorf("unknown language %q (want en or fr)", l)
+}
+
+type lexFile struct {
+	Lang          string   `yaml:"lang"`
+	Negation      []string `yaml:"negation"`
+	NegationAfter []string `yaml:"negation_after"`
+	Pseudo        []string `yaml:"pseudo"`
+	Uncertain     []string `yaml:"uncertain"`
+	Terminators   []string `yaml:"terminators"`
+	Contrast      []string `yaml:"contrast"`
+	Past          []string `yaml:"past"`
+	Present       []string `yaml:"present"`
+	Topic         []string `yaml:"topic"`
+	Idioms        []string `yaml:"idioms"`
+	SplitOpen     []string `yaml:"split_open"`
+	SplitClose    []string `yaml:"split_close"`
+	Resolved      []string `yaml:"resolved"`
+	Headers       []string `yaml:"headers"`
+	Endings       []string `yaml:"endings"`
+}
+
+// contextLex is every context phrase of every language in one matcher.
+type contextLex struct {
+	m     *matcher
+	kind  []uint8
+	lang  []uint8
+	words map[uint8]bool // kinds present at all, for quick exits
+}
+
+// sharedContext compiles the embedded lexicons once per process; the result is never modified afterwards, so
+// every Classifier can share it.
+var sharedContext = sync.OnceValues(loadContext)
+
+func loadContext() (*contextLex, error) {
+	cl := &contextLex{words: map[uint8]bool{}}
+	var phrases []*phrase
+	for _, name := range []string{"en", "fr"} {
+		b, err := rulesFS.ReadFile("context/" + name + ".yaml")
+		if err != nil {
+			return nil, fmt.Errorf("context lexicon %s: %w", name, err)
+		}
+		var f lexFile
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("context lexicon %s: %w", name, err)
+		}
+		lb, err := langBits(f.Lang)
+		if err != nil {
+			return nil, fmt.Errorf("context lexicon %s: %w", name, err)
+		}
+		lists := [numKinds][]string{
+			kNeg: f.Negation, kNegAfter: f.NegationAfter, kPseudo: f.Pseudo, kUncertain: f.Uncertain,
+			kTerm: f.Terminators, kContrast: f.Contrast, kPast: f.Past, kPresent: f.Present, kTopic: f.Topic,
+			kIdiom: f.Idioms, kSplitOpen: f.SplitOpen, kSplitClose: f.SplitClose, kResolved: f.Resolved, kHeader: f.Headers, kEnding: f.Endings,
+		}
+		for k, list := range lists {
+			for _, src := range list {
+				ph, err := compilePhrase(src)
+				if err != nil {
+					return nil, fmt.Errorf("context lexicon %s: %w", name, err)
+				}
+				phrases = append(phrases, ph)
+				cl.kind = append(cl.kind, uint8(k))
+				cl.lang = append(cl.lang, lb)
+				cl.words[uint8(k)] = true
+			}
+		}
+	}
+	cl.m = newMatcher(phrases)
+	return cl, nil
+}
+
+// ctxHit is one context phrase occurrence.
+type ctxHit struct {
+	start, end int
+	lang       uint8
+	src        string
+}
+
+// fieldContext is the context analysis of one field: hits by kind and the clause/segment/sentence structure.
+type fieldContext struct {
+	toks     []token
+	hits     [numKinds][]ctxHit
+	clause   []int32 // ends at punctuation, line breaks and terminator words
+	segment  []int32 // ends at sentence ends and contrast words (scope of past and topic markers)
+	sentence []int32
+	pseudo   []bool // token lies inside a pseudo-negation
+}
+
+func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
+	fc := &fieldContext{toks: toks}
+	n := len(toks)
+	fc.clause = make([]int32, n)
+	fc.segment = make([]int32, n)
+	fc.sentence = make([]int32, n)
+	fc.pseudo = make([]bool, n)
+	termStart := make([]uint8, n) // 1 terminator, 2 contrast starts here
+	cl.m.find(toks, sc, func(h hit) bool {
+		k := cl.kind[h.phrase]
+		fc.hits[k] = append(fc.hits[k], ctxHit{start: h.start, end: h.end, lang: cl.lang[h.phrase], src: cl.m.phrases[h.phrase].src})
+		switch k {
+		case kTerm:
+			termStart[h.start] |= 1
+		case kContrast:
+			termStart[h.start] |= 2
+		case kPseudo:
+			for i := h.start; i < h.end; i++ {
+				fc.pseudo[i] = true
+			}
+		}
+		return true
+	})
+	var c, s, sent int32
+	for i := range toks {
+		if i > 0 {
+			if toks[i].brk >= brkClause || termStart[i]&1 != 0 {
+				c++
+			}
+			if toks[i].brk == brkSentence {
+				sent++
+				s++
+			} else if termStart[i]&2 != 0 {
+				s++
+			}
+		}
+		fc.clause[i], fc.segment[i], fc.sentence[i] = c, s, sent
+	}
+	return fc
+}
+
+// Negation windows, in tokens: how far before (or after) a match a trigger still applies.
+const (
+	negWindowBefore = 5
+	negWindowAfter  = 4
+	splitOpenWindow = 4
+	splitCloseAfter = 3
+)
+
+// maxScan bounds how many context hits are looked at for one match, so that text crafted to contain
+// millions of triggers still classifies in linear time. Running out of budget never suppresses.
+const maxScan = 64
+
+// maxCtxSpan is the longest span a context phrase can cover (compilePhrase caps phrases at 64 tokens).
+const maxCtxSpan = 64
+
+// from returns the index of the first hit starting at or after tok (hits are in start order).
+func from(hits []ctxHit, tok int) int {
+	return sort.Search(len(hits), func(i int) bool { return hits[i].start >= tok })
+}
+
+// suppression returns why a match of tokens [s, e) does not count, or "" when it does.
+func (fc *fieldContext) suppression(s, e int, langs uint8, negatable bool) (reason, trigger string) {
+	idioms := fc.hits[kIdiom]
+	for i, n := from(idioms, s-maxCtxSpan), 0; i < len(idioms) && idioms[i].start < e && n < maxScan; i, n = i+1, n+1 {
+		if h := idioms[i]; h.lang&langs != 0 && s < h.end {
+			return "idiom", h.src
+		}
+	}
+	if negatable {
+		if t := fc.negation(s, e, langs); t != "" {
+			return "negated", t
+		}
+	}
+	if fc.inScope(kPresent, fc.sentence, s, -1, langs) == "" {
+		if t := fc.inScope(kPast, fc.segment, s, e, langs); t != "" {
+			return "past", t
+		}
+		if t := fc.resolvedNear(s, e, langs); t != "" {
+			return "resolved", t
+		}
+	}
+	if t := fc.inScope(kHeader, fc.sentence, s, e, langs); t != "" {
+		return "topic", t
+	}
+	if t := fc.topic(s, e, langs); t != "" {
+		return "topic", t
+	}
+	return "", ""
+}
+
+func (fc *fieldContext) negation(s, e int, langs uint8) string {
+	// Someone unsure of themselves, or a double negative, earlier in the sentence: the negation is not trusted.
+	unc := fc.hits[kUncertain]
+	for i, n := from(unc, fc.sentenceStart(s)), 0; i < len(unc) && unc[i].start < s && n < maxScan; i, n = i+1, n+1 {
+		if unc[i].lang&langs != 0 {
+			return ""
+		}
+	}
+	last := e - 1
+	neg := fc.hits[kNeg]
+	for i, n := from(neg, s-negWindowBefore-maxCtxSpan), 0; i < len(neg) && neg[i].start < s && n < maxScan; i, n = i+1, n+1 {
+		h := neg[i]
+		if h.lang&langs == 0 || h.end > s || s-h.end > negWindowBefore || fc.clause[h.start] != fc.clause[s] {
+			continue
+		}
+		if fc.pseudoAt(h.start, h.end) {
+			continue
+		}
+		return h.src
+	}
+	after := fc.hits[kNegAfter]
+	for i, n := from(after, e), 0; i < len(after) && after[i].start-e <= negWindowAfter && n < maxScan; i, n = i+1, n+1 {
+		h := after[i]
+		if h.lang&langs == 0 || fc.clause[h.start] != fc.clause[last] || fc.pseudoAt(h.start, h.end) {
+			continue
+		}
+		return h.src
+	}
+	// French split negation: "je ne me ferai jamais de mal".
+	opens, closes := fc.hits[kSplitOpen], fc.hits[kSplitClose]
+	for i, n := from(opens, s-splitOpenWindow-maxCtxSpan), 0; i < len(opens) && opens[i].start < s && n < maxScan; i, n = i+1, n+1 {
+		o := opens[i]
+		if o.lang&langs == 0 || o.end > s || s-o.end > splitOpenWindow || fc.clause[o.start] != fc.clause[s] {
+			continue
+		}
+		for j, m := from(closes, e), 0; j < len(closes) && closes[j].start-e <= splitCloseAfter && m < maxScan; j, m = j+1, m+1 {
+			c := closes[j]
+			if c.lang&langs == 0 || fc.clause[c.start] != fc.clause[last] || fc.pseudoAt(c.start, c.end) {
+				continue
+			}
+			return o.src + " ... " + c.src
+		}
+	}
+	return ""
+}
+
+// sentenceStart returns the first token of the sentence holding token s.
+func (fc *fieldContext) sentenceStart(s int) int {
+	id := fc.sentence[s]
+	return sort.Search(s+1, func(i int) bool { return fc.sentence[i] == id })
+}
+
+func (fc *fieldContext) pseudoAt(a, b int) bool {
+	for i := a; i < b; i++ {
+		if fc.pseudo[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// inScope returns a hit of kind k outside [s, e) sharing token s's scope (segment or sentence).
+func (fc *fieldContext) inScope(k int, scope []int32, s, e int, langs uint8) string {
+	hits := fc.hits[k]
+	id := scope[s]
+	lo := sort.Search(len(hits), func(i int) bool { return scope[hits[i].start] >= id })
+	for i, n := lo, 0; i < len(hits) && scope[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
+		h := hits[i]
+		if h.lang&langs != 0 && (e < 0 || h.start < s || h.start >= e) {
+			return h.src
+		}
+	}
+	return ""
+}
+
+// resolvedNear finds a "that's over now" marker: after the match in the same sentence ("I had urges to hurt
+// myself, but they passed"), or before it in the same segment.
+func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
+	hits := fc.hits[kResolved]
+	id := fc.sentence[s]
+	lo := sort.Search(len(hits), func(i int) bool { return fc.sentence[hits[i].start] >= id })
+	for i, n := lo, 0; i < len(hits) && fc.sentence[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
+		h := hits[i]
+		if h.lang&langs == 0 {
+			continue
+		}
+		if h.start >= e || (h.end <= s && fc.segment[h.start] == fc.segment[s]) {
+			return h.src
+		}
+	}
+	return ""
+}
+
+// firstPersonWords mark the writer speaking of themselves; between a topic word and a match they show the
+// writer has moved from the film to their own life ("I saw a film and I want to die").
+var firstPersonWords = map[string]bool{"i": true, "me": true, "my": true, "myself": true, "je": true, "moi": true, "mes": true, "mon": true, "ma": true}
+
+func (fc *fieldContext) topic(s, e int, langs uint8) string {
+	hits := fc.hits[kTopic]
+	id := fc.segment[s]
+	lo := sort.Search(len(hits), func(i int) bool { return fc.segment[hits[i].start] >= id })
+	for i, n := lo, 0; i < len(hits) && fc.segment[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
+		h := hits[i]
+		if h.lang&langs == 0 || (h.start < e && s < h.end) {
+			continue
+		}
+		if h.start >= e && fc.clause[h.start] != fc.clause[e-1] {
+			continue // a film named after the words, in another clause, does not make them fiction
+		}
+		if h.end <= s && fc.clause[h.start] != fc.clause[s] && fc.personalBetween(h.end, s) {
+			continue
+		}
+		return h.src
+	}
+	return ""
+}
+
+func (fc *fieldContext) personalBetween(a, b int) bool {
+	for i := a; i < b && i < a+maxScan; i++ {
+		if firstPersonWords[fc.toks[i].key] {
+			return true
+		}
+	}
+	return b-a >= maxScan
+}

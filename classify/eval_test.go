@@ -1,0 +1,279 @@
+package classify
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The evaluation corpus: labels.tsv (file, expect, lang, kind, note) and the .eml files it names. Every
+// sender is a patient, so the verdict is escalate or hold.
+const corpusDir = "testdata/corpus"
+
+type labelled struct {
+	file, expect, lang, kind, note string
+}
+
+func readLabels(t testing.TB) []labelled {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, "labels.tsv"))
+	if err != nil {
+		t.Skipf("no corpus: %v", err)
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		cols := strings.Split(sc.Text(), "\t")
+		if line == 1 && cols[0] == "file" {
+			continue
+		}
+		if len(cols) < 4 || strings.TrimSpace(cols[0]) == "" {
+			continue
+		}
+		l := labelled{file: cols[0], expect: cols[1], lang: cols[2], kind: cols[3]}
+		if len(cols) > 4 {
+			l.note = cols[4]
+		}
+		if l.expect != VerdictEscalate && l.expect != VerdictHold {
+			t.Errorf("labels.tsv:%d: expect %q is neither escalate nor hold", line, l.expect)
+			continue
+		}
+		out = append(out, l)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// scores counts outcomes for one detector.
+type scores struct {
+	esc, escHit, hold, holdFalse int
+	errs                         map[string][]string // kind -> files decided wrongly
+}
+
+func (s *scores) add(l labelled, escalated bool) {
+	if s.errs == nil {
+		s.errs = map[string][]string{}
+	}
+	if l.expect == VerdictEscalate {
+		s.esc++
+		if escalated {
+			s.escHit++
+		} else {
+			s.errs[l.kind] = append(s.errs[l.kind], l.file)
+		}
+		return
+	}
+	s.hold++
+	if escalated {
+		s.holdFalse++
+		s.errs[l.kind] = append(s.errs[l.kind], l.file)
+	}
+}
+
+func (s *scores) recall() float64 { return ratio(s.escHit, s.esc) }
+func (s *scores) falseRate() float64 {
+	return ratio(s.holdFalse, s.hold)
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// TestEvalCorpus measures the engine on the labelled corpus against a plain substring baseline and fails below
+// recall 1.00 or above 3% false escalation. Run with -v for the table and the per-kind errors.
+func TestEvalCorpus(t *testing.T) {
+	labels := readLabels(t)
+	c := newTestClassifier(t)
+	base := newBaseline(t)
+	var engine, baseline scores
+	missing := 0
+	for _, l := range labels {
+		raw, err := os.ReadFile(filepath.Join(corpusDir, l.file))
+		if err != nil {
+			missing++
+			t.Logf("skipped %s: %v", l.file, err)
+			continue
+		}
+		m := Parse(strings.NewReader(string(raw)))
+		r := c.Classify(m)
+		got := r.Verdict == VerdictEscalate
+		engine.add(l, got)
+		baseline.add(l, base.escalates(m))
+		if got != (l.expect == VerdictEscalate) {
+			t.Logf("WRONG %s (%s, %s: %s): got %s\n    matches: %s\n    suppressed: %s", l.file, l.expect, l.kind, l.note,
+				r.Verdict, describeMatches(r.Matches), describeSuppressed(r.Suppressed))
+		}
+		// explain must show what decided: an escalation names its match.
+		if got && len(r.Matches) == 0 {
+			t.Errorf("%s: escalated without a match to show", l.file)
+		}
+	}
+	n := engine.esc + engine.hold
+	if n == 0 {
+		t.Skip("corpus is empty")
+	}
+	t.Logf("corpus: %d messages (%d escalate, %d hold), %d listed but missing", n, engine.esc, engine.hold, missing)
+	t.Logf("%-22s %8s %18s", "detector", "recall", "false escalation")
+	t.Logf("%-22s %8.3f %11.1f%% (%d/%d)", "boundaryd rules", engine.recall(), 100*engine.falseRate(), engine.holdFalse, engine.hold)
+	t.Logf("%-22s %8.3f %11.1f%% (%d/%d)", "substring baseline", baseline.recall(), 100*baseline.falseRate(), baseline.holdFalse, baseline.hold)
+	t.Logf("engine errors by kind:%s", describeErrs(engine.errs))
+	t.Logf("baseline errors by kind:%s", describeErrs(baseline.errs))
+	if engine.recall() < 1.0 {
+		t.Errorf("recall %.3f < 1.00: %d emergencies missed", engine.recall(), engine.esc-engine.escHit)
+	}
+	if engine.falseRate() > 0.03 {
+		t.Errorf("false escalation %.1f%% > 3%%", 100*engine.falseRate())
+	}
+}
+
+func describeMatches(ms []Match) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, fmt.Sprintf("%s[%s] %q", m.Rule, m.Phrase, m.Words))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func describeSuppressed(ss []Suppression) string {
+	var parts []string
+	for _, s := range ss {
+		parts = append(parts, fmt.Sprintf("%s %q %s(%s)", s.Rule, s.Words, s.Reason, s.Trigger))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func describeErrs(errs map[string][]string) string {
+	if len(errs) == 0 {
+		return " none"
+	}
+	kinds := make([]string, 0, len(errs))
+	for k := range errs {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var b strings.Builder
+	for _, k := range kinds {
+		fmt.Fprintf(&b, "\n    %-24s %3d  %s", k, len(errs[k]), strings.Join(errs[k], " "))
+	}
+	return b.String()
+}
+
+// baseline is what Sieve `body :contains` or imapfilter `match_body` do: a case-insensitive substring search
+// for the built-in phrases (alternatives and optional words expanded, gaps and stems taken literally) over the
+// subject and the whole body, without any context.
+type baseline struct {
+	needles []string
+	f       *folder
+}
+
+func newBaseline(t testing.TB) *baseline {
+	t.Helper()
+	b := &baseline{f: newFolder()}
+	seen := map[string]bool{}
+	for _, set := range []string{"en", "fr"} {
+		rules, err := builtinRules(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rules {
+			for _, p := range r.Phrases {
+				for _, s := range expandNaive(t, p) {
+					s = b.fold(s)
+					if len(s) >= 3 && !seen[s] {
+						seen[s] = true
+						b.needles = append(b.needles, s)
+					}
+				}
+			}
+		}
+	}
+	return b
+}
+
+func (b *baseline) fold(s string) string {
+	var out []byte
+	for _, r := range s {
+		if isApostrophe(r) {
+			out = append(out, '\'')
+			continue
+		}
+		out = b.f.appendFold(out, r)
+	}
+	return string(out)
+}
+
+func (b *baseline) escalates(m *Message) bool {
+	hay := b.fold(m.Subject + "\n" + m.Body)
+	for _, n := range b.needles {
+		if strings.Contains(hay, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// expandNaive spells out a phrase's alternatives and optional parts (capped), dropping gaps and stem marks.
+func expandNaive(t testing.TB, src string) []string {
+	p := &phraseParser{src: src, toks: lexPhrase(src), tz: newTokenizer()}
+	root, err := p.parseSeq(0)
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	// Re-read words from the source tokens so that the needles keep the spelling of the rule file.
+	var expand func(n *pnode) []string
+	expand = func(n *pnode) []string {
+		switch n.kind {
+		case 0, 1:
+			return []string{n.key}
+		case 2:
+			return []string{""}
+		case 4:
+			var out []string
+			for _, it := range n.items {
+				out = append(out, expand(it)...)
+			}
+			return capList(out)
+		case 5:
+			out := []string{""}
+			for _, it := range n.items {
+				out = append(out, expand(it)...)
+			}
+			return capList(out)
+		}
+		out := []string{""}
+		for _, it := range n.items {
+			var next []string
+			for _, a := range out {
+				for _, b := range expand(it) {
+					next = append(next, strings.TrimSpace(a+" "+b))
+				}
+			}
+			out = capList(next)
+		}
+		return out
+	}
+	var res []string
+	for _, s := range expand(root) {
+		res = append(res, strings.Join(strings.Fields(s), " "))
+	}
+	return res
+}
+
+func capList(s []string) []string {
+	if len(s) > 5000 {
+		return s[:5000]
+	}
+	return s
+}

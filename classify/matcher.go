@@ -1,0 +1,259 @@
+package classify
+
+import (
+	"strings"
+)
+
+// matcher finds every occurrence of a set of compiled phrases in a token stream. It indexes phrases by the
+// words they can start with, so the cost per token is a few map lookups plus a bounded run of the phrase
+// programs that can start there: linear in the text, whatever it contains.
+type matcher struct {
+	phrases  []*phrase
+	byWord   map[string][]int32
+	byStem   map[string][]int32
+	stemLens []int
+	maxProg  int
+}
+
+func newMatcher(phrases []*phrase) *matcher {
+	m := &matcher{
+		phrases: phrases,
+		byWord:  map[string][]int32{},
+		byStem:  map[string][]int32{},
+	}
+	lens := map[int]bool{}
+	for i, ph := range phrases {
+		id := int32(i)
+		for _, w := range ph.firstWord {
+			m.byWord[w] = appendUnique(m.byWord[w], id)
+		}
+		for _, s := range ph.firstStem {
+			m.byStem[s] = appendUnique(m.byStem[s], id)
+			lens[len(s)] = true
+		}
+		m.maxProg = max(m.maxProg, len(ph.prog))
+	}
+	for l := range lens {
+		m.stemLens = append(m.stemLens, l)
+	}
+	return m
+}
+
+func appendUnique(s []int32, v int32) []int32 {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// hit is one phrase occurrence: tokens [start, end).
+type hit struct {
+	phrase     int32
+	start, end int
+}
+
+// matchScratch is per-call working memory.
+type matchScratch struct {
+	seen      []uint32 // candidate dedup stamps, per phrase
+	gen       uint32
+	cands     []int32
+	stamp     []uint32 // state dedup stamps, per instruction
+	sgen      uint32
+	cur, next []int32
+}
+
+// find calls fn for each phrase occurrence, in token order. fn returns false to stop early.
+func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
+	if len(m.phrases) == 0 {
+		return
+	}
+	if len(sc.seen) < len(m.phrases) {
+		sc.seen = make([]uint32, len(m.phrases))
+		sc.gen = 0
+	}
+	for p := range toks {
+		sc.cands = m.candidates(toks[p].key, sc)
+		for _, id := range sc.cands {
+			ph := m.phrases[id]
+			// Most candidates fail on the second word: check it with one lookup before running the program.
+			if !ph.anySecond && (p+1 >= len(toks) || !ph.second[toks[p+1].key]) {
+				continue
+			}
+			if end := ph.matchAt(toks, p, sc); end > 0 {
+				if !fn(hit{phrase: id, start: p, end: end}) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// candidates lists, once each, the phrases that may start with token key k.
+func (m *matcher) candidates(k string, sc *matchScratch) []int32 {
+	sc.gen++
+	if sc.gen == 0 { // wrapped: clear the stamps
+		clear(sc.seen)
+		sc.gen = 1
+	}
+	out := sc.cands[:0]
+	add := func(ids []int32) {
+		for _, id := range ids {
+			if sc.seen[id] != sc.gen {
+				sc.seen[id] = sc.gen
+				out = append(out, id)
+			}
+		}
+	}
+	add(m.byWord[k])
+	for _, l := range m.stemLens {
+		if l <= len(k) {
+			add(m.byStem[k[:l]])
+		}
+	}
+	return out
+}
+
+// matchAt runs the phrase program from token p and returns the end of the shortest match, or -1. The state
+// set holds only consuming instructions; the empty moves were followed once, at compile time (closure).
+func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
+	if cap(sc.stamp) < len(ph.prog) {
+		sc.stamp = make([]uint32, len(ph.prog))
+		sc.sgen = 0
+	}
+	stamp := sc.stamp[:len(ph.prog)]
+	next := sc.next[:0]
+	// First step: only the start instructions that can take this word (found by key, not by trying them all).
+	sc.sgen++
+	if sc.sgen == 0 {
+		clear(sc.stamp)
+		sc.sgen = 1
+	}
+	t0 := &toks[p]
+	first := ph.firstByKey[t0.key]
+	for k := 0; k < len(first)+len(ph.firstOther); k++ {
+		var pc int32
+		if k < len(first) {
+			pc = first[k]
+		} else {
+			pc = ph.firstOther[k-len(first)]
+			if !ph.consumes(pc, t0) {
+				continue
+			}
+		}
+		if ph.accepts[pc+1] {
+			return p + 1
+		}
+		for _, q := range ph.closure[pc+1] {
+			if stamp[q] != sc.sgen {
+				stamp[q] = sc.sgen
+				next = append(next, q)
+			}
+		}
+	}
+	cur := next
+	next = sc.cur[:0]
+	limit := min(len(toks), p+ph.maxSpan)
+	for pos := p + 1; pos < limit && len(cur) > 0; pos++ {
+		t := &toks[pos]
+		if pos > p && t.brk == brkSentence {
+			break // phrases stay within one sentence
+		}
+		sc.sgen++
+		if sc.sgen == 0 {
+			clear(sc.stamp)
+			sc.sgen = 1
+		}
+		next = next[:0]
+		for _, pc := range cur {
+			if !ph.consumes(pc, t) {
+				continue
+			}
+			if ph.accepts[pc+1] {
+				sc.cur, sc.next = cur, next
+				return pos + 1
+			}
+			for _, q := range ph.closure[pc+1] {
+				if stamp[q] != sc.sgen {
+					stamp[q] = sc.sgen
+					next = append(next, q)
+				}
+			}
+		}
+		cur, next = next, cur
+	}
+	sc.cur, sc.next = cur, next
+	return -1
+}
+
+// consumes reports whether instruction pc accepts token t.
+func (ph *phrase) consumes(pc int32, t *token) bool {
+	in := &ph.prog[pc]
+	switch in.op {
+	case opWord:
+		return t.key == in.key || (in.fuzzy && len(t.key) >= fuzzyMinLen-1 && editOne(t.key, in.key))
+	case opStem:
+		return strings.HasPrefix(t.key, in.key)
+	case opNum:
+		return isDigits(t.key)
+	case opAny:
+		// A gap never swallows a negation: "vais pas me suicider" is not "vais ... me suicider".
+		return !negationWords[t.key]
+	}
+	return false
+}
+
+// computeClosures records, for every instruction, the consuming instructions reachable through empty moves
+// and whether the match state is.
+func (ph *phrase) computeClosures() {
+	n := len(ph.prog)
+	ph.closure = make([][]int32, n+1)
+	ph.accepts = make([]bool, n+1)
+	seen := make([]int, n)
+	for start := 0; start < n; start++ {
+		var list []int32
+		accept := false
+		var walk func(pc int)
+		walk = func(pc int) {
+			if seen[pc] == start+1 {
+				return
+			}
+			seen[pc] = start + 1
+			switch in := ph.prog[pc]; in.op {
+			case opSplit:
+				walk(in.x)
+				walk(in.y)
+			case opJmp:
+				walk(in.x)
+			case opMatch:
+				accept = true
+			default:
+				list = append(list, int32(pc))
+			}
+		}
+		walk(start)
+		ph.closure[start], ph.accepts[start] = list, accept
+	}
+	ph.second = map[string]bool{}
+	for _, pc := range ph.closure[0] {
+		if ph.accepts[pc+1] {
+			ph.anySecond = true
+		}
+		for _, q := range ph.closure[pc+1] {
+			if in := ph.prog[q]; in.op == opWord && !in.fuzzy {
+				ph.second[in.key] = true
+			} else {
+				ph.anySecond = true
+			}
+		}
+	}
+	ph.firstByKey = map[string][]int32{}
+	for _, pc := range ph.closure[0] {
+		if in := ph.prog[pc]; in.op == opWord {
+			ph.firstByKey[in.key] = append(ph.firstByKey[in.key], pc)
+		} else {
+			ph.firstOther = append(ph.firstOther, pc)
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/boundaryd/boundaryd/config"
+	"github.com/boundaryd/boundaryd/daemon"
+	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/notify"
+)
+
+// checkConnect logs in to the servers and says what boundaryd will do with
+// what they offer.
+func checkConnect(ctx context.Context, e *env, cfg *config.Config) int {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	ok := true
+	opts := daemon.IMAPOptionsFor(cfg, daemon.Options{})
+	s, err := imapwatch.Dial(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "IMAP %s:%d: %v\n", cfg.IMAP.Host, cfg.IMAP.Port, err)
+		return exitFailure
+	}
+	defer s.Close()
+	sel, err := s.SelectInbox(ctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "IMAP: cannot open %s: %v\n", cfg.IMAP.Inbox, err)
+		return exitFailure
+	}
+	caps := s.Caps()
+	fmt.Fprintf(e.stdout, "IMAP %s:%d: logged in as %s (%s); %s has %d messages\n",
+		cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Username, cfg.IMAP.Security, cfg.IMAP.Inbox, sel.NumMessages)
+	yes := func(b bool, good, bad string) {
+		mark := "yes"
+		if !b {
+			mark = "no "
+		}
+		msg := good
+		if !b {
+			msg = bad
+		}
+		fmt.Fprintf(e.stdout, "  %s %s\n", mark, msg)
+	}
+	yes(caps.IDLE, "IDLE: new mail is noticed at once",
+		fmt.Sprintf("IDLE: boundaryd will poll every %s instead (imap.poll_interval)", cfg.IMAP.PollInterval.D()))
+	yes(caps.Move, "MOVE: messages are moved to the hold folder in one step",
+		"MOVE: boundaryd will copy, check the copy, then delete the original")
+	yes(caps.UIDPlus, "UIDPLUS: only the moved message is expunged",
+		"UIDPLUS: without it boundaryd cannot expunge one message alone; originals stay flagged \\Deleted (your mail client hides or purges them)")
+	yes(caps.Keywords, "keywords: escalated mail gets $Emergency besides \\Flagged",
+		"keywords: escalated mail gets \\Flagged only")
+	if st, err := s.Status(ctx, cfg.IMAP.HoldFolder); err == nil {
+		fmt.Fprintf(e.stdout, "  yes hold folder %q exists (%d messages)\n", cfg.IMAP.HoldFolder, st.NumMessages)
+	} else {
+		fmt.Fprintf(e.stdout, "  no  hold folder %q does not exist yet: boundaryd creates it at start\n", cfg.IMAP.HoldFolder)
+	}
+	if cfg.SMTP != nil {
+		sc := daemon.SMTPConfigFor(cfg, daemon.Options{})
+		if err := notify.Probe(ctx, sc); err != nil {
+			fmt.Fprintf(e.stderr, "SMTP %s:%d: %v\n", cfg.SMTP.Host, cfg.SMTP.Port, err)
+			ok = false
+		} else {
+			who := "no login (relay)"
+			if cfg.SMTP.Username != "" {
+				who = "logged in as " + cfg.SMTP.Username
+			}
+			fmt.Fprintf(e.stdout, "SMTP %s:%d: %s (%s)\n", cfg.SMTP.Host, cfg.SMTP.Port, who, cfg.SMTP.Security)
+		}
+	}
+	if !ok {
+		return exitFailure
+	}
+	return exitOK
+}

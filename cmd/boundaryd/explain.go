@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/boundaryd/boundaryd/classify"
+)
+
+func cmdExplain(_ context.Context, e *env, args []string) int {
+	fs := newFlags(e, "explain", "[--config FILE] [--json] MSG.eml... (- for stdin)",
+		"Classifies saved messages offline, exactly as the daemon would, and says why.\n"+
+			"Never touches a server. Without --config (and no BOUNDARY_CONFIG), everyone is a\n"+
+			"patient and the built-in English and French rules apply.")
+	path := configFlag(e, fs)
+	asJSON := fs.Bool("json", false, "one JSON object per message, one per line (JSON Lines)")
+	if done, code := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(e.stderr, "boundaryd explain: give at least one message file (or - for stdin)")
+		return exitUsage
+	}
+	opts := classify.Options{Patients: []string{"*"}, Builtin: classify.BuiltinSets()}
+	if *path != "" {
+		cfg := loadConfig(e, *path)
+		if cfg == nil {
+			return exitFailure
+		}
+		opts = cfg.ClassifyOptions()
+	}
+	cl, err := classify.New(opts)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "boundaryd explain: %v\n", err)
+		return exitFailure
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	for i, name := range fs.Args() {
+		res := explainOne(e, cl, name)
+		if *asJSON {
+			if err := enc.Encode(res); err != nil {
+				fmt.Fprintf(e.stderr, "boundaryd explain: %v\n", err)
+				return exitFailure
+			}
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		writeExplanation(e.stdout, res)
+	}
+	return exitOK
+}
+
+func explainOne(e *env, cl *classify.Classifier, name string) *classify.Result {
+	var r io.Reader
+	if name == "-" {
+		r = e.stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return &classify.Result{File: name, Verdict: "hold", Error: fmt.Sprintf("cannot read the file: %v", err)}
+		}
+		defer f.Close()
+		r = f
+	}
+	res := cl.Classify(classify.Parse(r))
+	res.File = name
+	return res
+}
+
+func writeExplanation(w io.Writer, r *classify.Result) {
+	fmt.Fprintf(w, "%s\n", r.File)
+	from := r.From
+	if r.FromName != "" {
+		from = fmt.Sprintf("%s <%s>", r.FromName, r.From)
+	}
+	fmt.Fprintf(w, "  from:     %s (%s)\n", from, r.Sender)
+	if r.MessageID != "" {
+		fmt.Fprintf(w, "  id:       %s\n", r.MessageID)
+	}
+	fmt.Fprintf(w, "  verdict:  %s — %s\n", strings.ToUpper(r.Verdict), verdictMeaning(r))
+	if r.Error != "" {
+		fmt.Fprintf(w, "  problem:  %s\n", r.Error)
+	}
+	for _, m := range r.Matches {
+		fmt.Fprintf(w, "  matched:  rule %s", m.Rule)
+		if m.Category != "" {
+			fmt.Fprintf(w, " (%s)", m.Category)
+		}
+		fmt.Fprintf(w, ": %q in the %s: %q\n", m.Phrase, m.Field, m.Excerpt)
+	}
+	for _, s := range r.Suppressed {
+		fmt.Fprintf(w, "  ignored:  rule %s: %q in the %s: %s", s.Rule, s.Phrase, s.Field, reasonText(s.Reason))
+		if s.Trigger != "" {
+			fmt.Fprintf(w, " (%q)", s.Trigger)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Matches) == 0 && len(r.Suppressed) == 0 && r.Sender != "allowed" {
+		fmt.Fprintln(w, "  rules:    nothing matched")
+	}
+}
+
+func verdictMeaning(r *classify.Result) string {
+	switch r.Verdict {
+	case "escalate":
+		return "alert now; the message stays in the inbox, flagged"
+	case "hold":
+		return "kept in the hold folder until the next reading window"
+	default:
+		switch r.Sender {
+		case "allowed":
+			return "an allowed sender: left in the inbox, not examined"
+		default:
+			return "not a patient: left in the inbox"
+		}
+	}
+}
+
+func reasonText(reason string) string {
+	switch reason {
+	case "negated":
+		return "negated"
+	case "quoted":
+		return "in quoted earlier mail"
+	case "signature":
+		return "in a signature"
+	case "idiom":
+		return "a figure of speech"
+	case "past":
+		return "about the past"
+	case "topic":
+		return "talk about a topic, not about the writer now"
+	}
+	return reason
+}

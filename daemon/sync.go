@@ -1,0 +1,353 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/notify"
+	"github.com/boundaryd/boundaryd/store"
+)
+
+// sync brings the inbox up to date: every message above the high-water mark
+// is classified and handled, in UID order, in batches. It is imapwatch's
+// handler, so it runs after every (re)connection and every IDLE wake-up.
+func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if m := d.opts.Metrics; m != nil {
+		m.SessionUp(true)
+	}
+	sel := s.Selected()
+	inbox := d.cfg.IMAP.Inbox
+	validity, hwm, ok, err := d.st.HighWater(inbox)
+	if err != nil {
+		return imapwatch.Permanent(fmt.Errorf("reading state: %w", err))
+	}
+	switch {
+	case !ok && d.cfg.IMAP.Backlog == "new":
+		// First start: what is already there is the therapist's business.
+		hwm = 0
+		if sel.UIDNext > 0 {
+			hwm = sel.UIDNext - 1
+		}
+		d.log.Info("first start: leaving existing mail alone (backlog: new)", "messages", sel.NumMessages)
+		if err := d.st.SetHighWater(inbox, sel.UIDValidity, hwm); err != nil {
+			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+		}
+	case !ok:
+		d.log.Info("first start: sorting existing mail (backlog: all)", "messages", sel.NumMessages)
+		hwm = 0
+	case validity != sel.UIDValidity:
+		// UIDs mean nothing any more: rescan everything; identities keep
+		// what was handled from being handled twice.
+		d.log.Warn("inbox UIDVALIDITY changed; rescanning, already handled messages are recognised and skipped",
+			"old", validity, "new", sel.UIDValidity)
+		hwm = 0
+	}
+	uids, err := s.UIDsAfter(ctx, hwm)
+	if err != nil {
+		return err
+	}
+	for len(uids) > 0 {
+		n := min(d.batch, len(uids))
+		batch := uids[:n]
+		uids = uids[n:]
+		msgs, err := s.Fetch(ctx, batch)
+		if err != nil {
+			d.batch = max(1, d.batch/2)
+			return err
+		}
+		d.batch = min(d.opts.BatchSize, d.batch*2)
+		for _, f := range msgs {
+			if err := d.handle(ctx, s, f); err != nil {
+				return err
+			}
+		}
+		if err := d.st.SetHighWater(inbox, sel.UIDValidity, batch[len(batch)-1]); err != nil {
+			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+		}
+	}
+	if s != d.session {
+		// First pass of a new session: settle what a broken connection or
+		// a crash left half-done.
+		if err := d.reconcile(ctx, s); err != nil {
+			return err
+		}
+		d.session = s
+	}
+	if m := d.opts.Metrics; m != nil {
+		if st, err := s.Status(ctx, d.cfg.IMAP.HoldFolder); err == nil {
+			m.SetHeld(int(st.NumMessages))
+		}
+	}
+	d.ready.Do(func() {
+		if d.opts.OnReady != nil {
+			d.opts.OnReady()
+		}
+	})
+	return nil
+}
+
+// Identity names a message across folders and UIDVALIDITY changes: its
+// Message-ID plus a hash of its header, which servers keep byte for byte
+// when a message is moved or copied.
+func Identity(messageID string, header []byte) string {
+	sum := sha256.Sum256(header)
+	return strings.Trim(messageID, "<> ") + "#" + hex.EncodeToString(sum[:12])
+}
+
+func toClassifyParts(ps []imapwatch.Part) []classify.Part {
+	out := make([]classify.Part, len(ps))
+	for i, p := range ps {
+		out[i] = classify.Part{
+			Path: p.Path, MediaType: p.MediaType, Charset: p.Charset, Encoding: p.Encoding,
+			Disposition: p.Disposition, Filename: p.Filename, Size: p.Size, Body: p.Body, Truncated: p.Truncated,
+		}
+	}
+	return out
+}
+
+// isServerRefusal tells a NO/BAD about one message (the server will refuse
+// again: log it and go on) from a broken connection (reconnect and retry).
+func isServerRefusal(err error) bool {
+	var ie *imap.Error
+	return errors.As(err, &ie) || errors.Is(err, imapwatch.ErrGone)
+}
+
+func (d *Daemon) handle(ctx context.Context, s *imapwatch.Session, f imapwatch.Fetched) error {
+	if slices.Contains(f.Flags, string(imap.FlagDeleted)) {
+		// Another client (or our own COPY fallback without UIDPLUS) is
+		// removing it: not ours to touch.
+		return nil
+	}
+	msg := classify.Assemble(f.Header, toClassifyParts(f.Parts))
+	id := Identity(msg.MessageID, f.Header)
+	prev, seen, err := d.st.Handled(id)
+	if err != nil {
+		return imapwatch.Permanent(fmt.Errorf("reading state: %w", err))
+	}
+	if seen && !prev.InFlight {
+		return d.seenAgain(prev, f)
+	}
+	res := d.cl.Classify(msg)
+	if d.ownMessage(msg) {
+		res.Verdict = "pass"
+	}
+	h := Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res)}
+	rec := store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: s.Selected().UIDValidity, UID: f.UID, At: time.Now()}
+	audit := store.AuditEntry{Time: rec.At, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: res.Verdict, Rules: h.Rules}
+	switch res.Verdict {
+	case "escalate":
+		rec.Action = store.ActionEscalated
+		alert := notify.Alert{
+			Key: id, MessageID: msg.MessageID, FromName: res.FromName, FromAddr: res.From,
+			Received: receivedAt(f, msg), Rules: h.Rules, Categories: res.Categories,
+			Mailbox: d.cfg.IMAP.Inbox, Lang: d.cfg.Language,
+		}
+		if d.cfg.Emergency.IncludeExcerpt && len(res.Matches) > 0 {
+			alert.Excerpt = res.Matches[0].Excerpt
+		}
+		// The alert is durable before anything else happens: if we die
+		// now, the restart re-reads this message and the outbox refuses
+		// the duplicate.
+		if err := d.st.Update(func(tx *store.Tx) error {
+			if _, err := d.disp.EnqueueTx(tx, alert); err != nil {
+				return err
+			}
+			return tx.MarkHandled(inFlight(rec))
+		}); err != nil {
+			return imapwatch.Permanent(fmt.Errorf("queueing alert: %w", err))
+		}
+		d.disp.Kick()
+		if err := s.Flag(ctx, f.UID, true); err != nil {
+			if !isServerRefusal(err) {
+				return err
+			}
+			d.log.Error("could not flag an escalated message; its alert is sent anyway", "uid", f.UID, "err", err)
+		}
+		d.log.Warn("emergency: message escalated, alert queued", "uid", f.UID, "from", res.From, "rules", strings.Join(h.Rules, ","))
+		h.AckQueued = d.maybeAck(ctx, msg, true)
+	case "hold":
+		rec.Action = store.ActionHeld
+		if seen && prev.InFlight && prev.Action == store.ActionHeld && !s.Caps().Move {
+			// A hold by COPY was under way when we stopped: the copy may
+			// already be in the hold folder. Copying again would leave two.
+			done, err := d.finishInterruptedCopy(ctx, s, f, msg.MessageID)
+			if err != nil {
+				return err
+			}
+			if done {
+				break
+			}
+		}
+		if err := d.st.MarkHandled(inFlight(rec)); err != nil {
+			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+		}
+		if err := s.Hold(ctx, f.UID, d.cfg.IMAP.HoldFolder); err != nil {
+			if !isServerRefusal(err) {
+				return err
+			}
+			// Refused (quota, permissions...): the message stays in the
+			// inbox, where the therapist will see it. Not lost, not held.
+			d.log.Error("could not hold a message; it stays in the inbox", "uid", f.UID, "err", err)
+			rec.Action = store.ActionPassed
+			audit.Verdict = "hold-failed"
+			h.Err = err
+		} else {
+			d.log.Info("message held", "uid", f.UID, "from", res.From)
+			h.AckQueued = d.maybeAck(ctx, msg, false)
+		}
+	default:
+		rec.Action = store.ActionPassed
+		d.log.Debug("message left alone", "uid", f.UID, "sender", res.Sender)
+	}
+	h.Action = rec.Action
+	if m := d.opts.Metrics; m != nil {
+		m.MessageHandled(res.Verdict)
+	}
+	if res.Error != "" {
+		d.log.Warn("message could not be read completely", "uid", f.UID, "from", res.From, "problem", res.Error, "action", rec.Action)
+	}
+	if err := d.st.Update(func(tx *store.Tx) error {
+		if err := tx.MarkHandled(rec); err != nil {
+			return err
+		}
+		_, err := tx.AppendAudit(audit)
+		return err
+	}); err != nil {
+		return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+	}
+	if d.opts.OnHandled != nil {
+		d.opts.OnHandled(h)
+	}
+	return nil
+}
+
+// reconcile settles records left in flight whose message is no longer in
+// the inbox (the inbox pass has just re-handled those that are): a hold
+// whose MOVE succeeded just before the connection broke, or an escalation
+// whose record was not confirmed. The hold folder is searched so the audit
+// says what really happened.
+func (d *Daemon) reconcile(ctx context.Context, s *imapwatch.Session) error {
+	var pending []store.Record
+	if err := d.st.View(func(tx *store.Tx) error {
+		return tx.ForEachHandled(func(r store.Record) error {
+			if r.InFlight {
+				pending = append(pending, r)
+			}
+			return nil
+		})
+	}); err != nil {
+		return imapwatch.Permanent(fmt.Errorf("reading state: %w", err))
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	defer func() {
+		if _, err := s.SelectInbox(ctx); err != nil {
+			d.log.Warn("reselecting the inbox", "err", err)
+		}
+	}()
+	for _, r := range pending {
+		where := "unknown"
+		if r.Action == store.ActionHeld {
+			msgID, _, _ := strings.Cut(r.ID, "#")
+			uids, err := s.FindByMessageID(ctx, d.cfg.IMAP.HoldFolder, "<"+msgID+">")
+			if err != nil {
+				return err
+			}
+			if len(uids) > 0 {
+				where = "hold folder"
+			}
+		}
+		r.InFlight = false
+		if err := d.st.MarkHandled(r); err != nil {
+			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+		}
+		d.log.Info("settled an action interrupted by a disconnection", "action", r.Action, "found_in", where)
+		if d.opts.OnHandled != nil {
+			verdict := "hold"
+			if r.Action == store.ActionEscalated {
+				verdict = "escalate"
+			}
+			d.opts.OnHandled(Handled{UID: r.UID, Identity: r.ID, Verdict: verdict, Action: r.Action})
+		}
+	}
+	return nil
+}
+
+// finishInterruptedCopy looks for the copy of an interrupted COPY-based
+// hold in the hold folder; when it is there (same header, byte for byte)
+// the inbox original is removed and the hold is complete.
+func (d *Daemon) finishInterruptedCopy(ctx context.Context, s *imapwatch.Session, f imapwatch.Fetched, messageID string) (bool, error) {
+	if messageID == "" {
+		return false, nil
+	}
+	uids, err := s.FindByMessageID(ctx, d.cfg.IMAP.HoldFolder, "<"+messageID+">")
+	if _, serr := s.SelectInbox(ctx); serr != nil {
+		return false, serr
+	}
+	if err != nil || len(uids) == 0 {
+		return false, err
+	}
+	d.log.Info("an interrupted hold had already copied the message; removing the inbox original", "uid", f.UID)
+	if err := s.Remove(ctx, f.UID); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// seenAgain deals with a message we already handled that shows up in the
+// inbox above the high-water mark: released by a reading window, moved back
+// by the therapist, or rescanned after a UIDVALIDITY change. It is never
+// held again.
+func (d *Daemon) seenAgain(prev store.Record, f imapwatch.Fetched) error {
+	if prev.Action != store.ActionHeld || prev.NeverHold() {
+		return nil
+	}
+	prev.MovedBack = true
+	d.log.Info("a held message came back to the inbox; it will not be held again", "uid", f.UID)
+	if err := d.st.MarkHandled(prev); err != nil {
+		return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+	}
+	return nil
+}
+
+// ownMessage recognises what boundaryd itself put in the inbox (digests).
+func (d *Daemon) ownMessage(m *classify.Message) bool {
+	return m.Header.Get("X-Boundary-Kind") != "" && d.self[strings.ToLower(m.From)]
+}
+
+func ruleNames(r *classify.Result) []string {
+	var out []string
+	for _, m := range r.Matches {
+		if !slices.Contains(out, m.Rule) {
+			out = append(out, m.Rule)
+		}
+	}
+	return out
+}
+
+func receivedAt(f imapwatch.Fetched, m *classify.Message) time.Time {
+	if !f.InternalDate.IsZero() {
+		return f.InternalDate
+	}
+	return m.Date
+}
+
+// inFlight is the record written before an action is taken: seen again
+// after a crash, it means "do it again", not "already done".
+func inFlight(r store.Record) store.Record {
+	r.InFlight = true
+	return r
+}

@@ -1,0 +1,290 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/digest"
+	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/schedule"
+	"github.com/boundaryd/boundaryd/store"
+)
+
+// WindowResult says what a reading window delivered.
+type WindowResult struct {
+	ID       string
+	Messages int  // held messages listed / released
+	Digest   bool // a digest was appended by this delivery
+	Released int
+	// DigestRaw is the digest appended, if any (for the demo's narration).
+	DigestRaw []byte `json:"-"`
+}
+
+func (d *Daemon) deliveryHasDigest() bool {
+	return d.cfg.ReadingWindows.Delivery != "release"
+}
+
+func (d *Daemon) deliveryReleases() bool {
+	return d.cfg.ReadingWindows.Delivery != "digest"
+}
+
+// windowLoop delivers reading windows as they come due. A window missed
+// while the daemon was down is delivered once at start (several missed ones
+// collapse into one); a delivery interrupted by a crash is completed.
+func (d *Daemon) windowLoop(ctx context.Context) {
+	ws, err := d.st.WindowState()
+	if err != nil {
+		d.log.Error("reading window state", "err", err)
+		return
+	}
+	if ws.LastDelivered.IsZero() && ws.PendingID == "" {
+		// First start: windows before today are not owed.
+		ws.LastDelivered = d.clock.Now()
+		if err := d.st.SetWindowState(ws); err != nil {
+			d.log.Error("writing window state", "err", err)
+			return
+		}
+	}
+	backoff := time.Second
+	for ctx.Err() == nil {
+		ws, err = d.st.WindowState()
+		if err != nil {
+			d.log.Error("reading window state", "err", err)
+			return
+		}
+		var window time.Time
+		var id string
+		if ws.PendingID != "" {
+			window, id = ws.PendingAt, ws.PendingID
+		} else if due, ok := d.windows.Due(ws.LastDelivered, d.clock.Now()); ok {
+			window, id = due, schedule.WindowID(due, d.windows.Location())
+		}
+		if id == "" {
+			next := d.windows.Next(d.clock.Now())
+			d.log.Debug("next reading window", "at", next)
+			if err := schedule.Wait(ctx, d.clock, next); err != nil {
+				return
+			}
+			continue
+		}
+		res, err := d.DeliverWindow(ctx, window, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			d.log.Error("reading window delivery failed; retrying", "window", id, "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-d.clock.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Minute)
+			continue
+		}
+		backoff = time.Second
+		if d.opts.OnWindow != nil {
+			d.opts.OnWindow(res)
+		}
+		if m := d.opts.Metrics; m != nil {
+			m.WindowDelivered(window)
+		}
+		d.log.Info("reading window delivered", "window", res.ID, "messages", res.Messages, "digest", res.Digest, "released", res.Released)
+	}
+}
+
+// DeliverWindow delivers one reading window on its own IMAP connection:
+// the digest of what is held (appended to the inbox unless a message with
+// the window's Message-ID is already there), then the release. Every step
+// is recorded, so a crash in between is completed on restart without a
+// second digest.
+func (d *Daemon) DeliverWindow(ctx context.Context, window time.Time, id string) (WindowResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	res := WindowResult{ID: id}
+	ws, err := d.st.WindowState()
+	if err != nil {
+		return res, err
+	}
+	if ws.PendingID != id {
+		ws.PendingID, ws.PendingAt, ws.DigestAppended, ws.Released = id, window, false, false
+		if err := d.st.SetWindowState(ws); err != nil {
+			return res, err
+		}
+	}
+	s, err := imapwatch.Dial(ctx, d.IMAPOptions())
+	if err != nil {
+		return res, err
+	}
+	defer s.Close()
+	held, err := d.listHeld(ctx, s)
+	if err != nil {
+		return res, err
+	}
+	res.Messages = len(held)
+	if d.deliveryHasDigest() && !ws.DigestAppended && len(held) > 0 {
+		raw, err := d.appendDigest(ctx, s, window, id, held)
+		if err != nil {
+			return res, err
+		}
+		res.Digest, res.DigestRaw = raw != nil, raw
+	}
+	ws.DigestAppended = true
+	if err := d.st.SetWindowState(ws); err != nil {
+		return res, err
+	}
+	if d.deliveryReleases() && len(held) > 0 {
+		n, err := d.release(ctx, s, id, held)
+		if err != nil {
+			return res, err
+		}
+		res.Released = n
+	}
+	now := d.clock.Now()
+	err = d.st.Update(func(tx *store.Tx) error {
+		if len(held) > 0 {
+			last := held[len(held)-1]
+			if err := tx.SetHighWater(d.cfg.IMAP.HoldFolder, last.validity, last.f.UID); err != nil {
+				return err
+			}
+		}
+		for _, h := range held {
+			action := "digest"
+			if d.deliveryReleases() {
+				action = "released"
+			}
+			if err := tx.RecordWindowDelivery(h.id, id, action, now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.AppendAudit(store.AuditEntry{Time: now, Kind: store.AuditWindow, Window: id, Count: len(held)}); err != nil {
+			return err
+		}
+		return tx.SetWindowState(store.WindowRecord{LastDelivered: window, LastID: id})
+	})
+	return res, err
+}
+
+type heldMessage struct {
+	f        imapwatch.Fetched
+	msg      *classify.Message
+	res      *classify.Result
+	id       string
+	validity uint32
+}
+
+// listHeld reads what is in the hold folder and not yet in a digest (above
+// the folder's high-water mark), oldest first, without attachments.
+func (d *Daemon) listHeld(ctx context.Context, s *imapwatch.Session) ([]heldMessage, error) {
+	folder := d.cfg.IMAP.HoldFolder
+	if err := s.EnsureMailbox(ctx, folder); err != nil {
+		return nil, err
+	}
+	sel, err := s.Select(ctx, folder)
+	if err != nil {
+		return nil, err
+	}
+	validity, hwm, ok, err := d.st.HighWater(folder)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || validity != sel.UIDValidity {
+		hwm = 0
+	}
+	uids, err := s.UIDsAfter(ctx, hwm)
+	if err != nil {
+		return nil, err
+	}
+	var out []heldMessage
+	for len(uids) > 0 {
+		n := min(d.opts.BatchSize, len(uids))
+		fs, err := s.Fetch(ctx, uids[:n])
+		if err != nil {
+			return nil, err
+		}
+		uids = uids[n:]
+		for _, f := range fs {
+			msg := classify.Assemble(f.Header, toClassifyParts(f.Parts))
+			out = append(out, heldMessage{f: f, msg: msg, res: d.cl.Classify(msg), id: Identity(msg.MessageID, f.Header), validity: sel.UIDValidity})
+		}
+	}
+	return out, nil
+}
+
+// appendDigest returns the digest appended, or nil when none was needed.
+func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window time.Time, id string, held []heldMessage) ([]byte, error) {
+	msgID := digest.MessageID(id)
+	found, err := s.FindByMessageID(ctx, d.cfg.IMAP.Inbox, msgID)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) > 0 {
+		d.log.Info("digest already in the inbox; not appending it again", "window", id)
+		return nil, nil
+	}
+	entries := make([]digest.Entry, 0, len(held))
+	for _, h := range held {
+		e := digest.Entry{
+			FromName: h.res.FromName, From: h.res.From, Subject: h.res.Subject,
+			Received: receivedAt(h.f, h.msg), Snippet: h.res.Snippet,
+			Attachments: h.res.Attachments, Error: h.res.Error,
+		}
+		for _, sp := range h.res.Suppressed {
+			e.NearMiss = append(e.NearMiss, fmt.Sprintf("%s (%s)", sp.Rule, sp.Reason))
+		}
+		entries = append(entries, e)
+	}
+	addr := d.cfg.IMAP.Username
+	if d.cfg.SMTP != nil && d.cfg.SMTP.From != "" {
+		addr = d.cfg.SMTP.From
+	}
+	raw, err := digest.Build(digest.Options{
+		Lang: d.cfg.Language, Location: d.windows.Location(), Window: window, WindowID: id,
+		From: addr, To: addr, HoldFolder: d.cfg.IMAP.HoldFolder, Released: d.deliveryReleases(), Now: d.clock.Now(),
+	}, entries)
+	if errors.Is(err, digest.ErrEmpty) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("building the digest: %w", err)
+	}
+	if _, err := s.Append(ctx, d.cfg.IMAP.Inbox, nil, d.clock.Now(), raw); err != nil {
+		return nil, fmt.Errorf("appending the digest: %w", err)
+	}
+	return raw, nil
+}
+
+// release moves the held messages back to the inbox. Each is first marked
+// released in the store, so that when it reappears in the inbox the watcher
+// knows it must never be held again.
+func (d *Daemon) release(ctx context.Context, s *imapwatch.Session, windowID string, held []heldMessage) (int, error) {
+	now := d.clock.Now()
+	uids := make([]uint32, 0, len(held))
+	err := d.st.Update(func(tx *store.Tx) error {
+		for _, h := range held {
+			rec, ok, err := tx.Handled(h.id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				rec = store.Record{ID: h.id, Action: store.ActionHeld, At: now}
+			}
+			rec.InFlight = false
+			rec.Released, rec.ReleasedAt = true, now
+			if err := tx.MarkHandled(rec); err != nil {
+				return err
+			}
+			uids = append(uids, h.f.UID)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := s.MoveBack(ctx, d.cfg.IMAP.HoldFolder, d.cfg.IMAP.Inbox, uids); err != nil {
+		return 0, fmt.Errorf("releasing held mail: %w", err)
+	}
+	return len(uids), nil
+}

@@ -1,0 +1,233 @@
+package health
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+const namespace = "boundaryd"
+
+// latencyBuckets span an alert accepted at once (a webhook, under a second)
+// to one that needed retries across an outage (an hour).
+var latencyBuckets = []float64{0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600}
+
+// Metrics holds the daemon's Prometheus metrics on a registry of its own, so
+// that tests and several daemons in one process never collide. The methods
+// are safe for concurrent use.
+type Metrics struct {
+	reg *prometheus.Registry
+	now func() time.Time
+
+	handled      *prometheus.CounterVec
+	alerts       *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	reconnects   prometheus.Counter
+	sessionUp    prometheus.Gauge
+	sessionSince prometheus.Gauge
+	held         prometheus.Gauge
+	lastWindow   prometheus.Gauge
+	windows      prometheus.Counter
+	outbox       prometheus.Gauge
+	alertFailing prometheus.Gauge
+
+	mu        sync.Mutex
+	up        bool
+	downSince time.Time
+}
+
+// NewMetrics returns metrics with the Go runtime and process collectors
+// registered. now is the clock (nil: time.Now). The IMAP session counts as
+// down from this moment until the first SessionUp(true), so that a daemon
+// that never manages to log in turns unhealthy after the grace period.
+func NewMetrics(now func() time.Time) *Metrics {
+	if now == nil {
+		now = time.Now
+	}
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		now: now,
+		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "messages_handled_total",
+			Help: "Messages classified and dealt with, by verdict (escalate, hold, pass, ...).",
+		}, []string{"verdict"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "alerts_total",
+			Help: "Alert delivery attempts by channel and result (delivered or failed).",
+		}, []string{"channel", "result"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "alert_latency_seconds",
+			Help:    "Time from an alert being queued to a channel accepting it, retries included.",
+			Buckets: latencyBuckets,
+		}, []string{"channel"}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "imap_reconnects_total",
+			Help: "IMAP sessions re-established after the previous one was lost.",
+		}),
+		sessionUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "imap_session_up",
+			Help: "1 while the IMAP session is logged in and watching, 0 otherwise.",
+		}),
+		sessionSince: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "imap_session_down_since_timestamp_seconds",
+			Help: "Unix time since which the IMAP session has been down; 0 while it is up.",
+		}),
+		held: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "held_messages",
+			Help: "Messages waiting in the hold folder for the next reading window.",
+		}),
+		lastWindow: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "last_window_timestamp_seconds",
+			Help: "Unix time of the last reading window delivered; 0 before the first.",
+		}),
+		windows: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "windows_delivered_total",
+			Help: "Reading windows delivered by this process.",
+		}),
+		outbox: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "outbox_depth",
+			Help: "Alert deliveries queued and not yet accepted by their channel.",
+		}),
+		alertFailing: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "alert_failing_since_timestamp_seconds",
+			Help: "Unix time since which the longest-failing alert channel has been failing; 0 when all deliver.",
+		}),
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.handled, m.alerts, m.latency, m.reconnects, m.sessionUp, m.sessionSince,
+		m.held, m.lastWindow, m.windows, m.outbox, m.alertFailing,
+	)
+	m.downSince = now()
+	m.sessionSince.Set(unixSeconds(m.downSince))
+	return m
+}
+
+// Registry is the private registry, for callers that add collectors of
+// their own.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the registry in the Prometheus exposition format. A
+// collector that fails (the process collector when the sandbox hides part
+// of /proc) drops its own series, never the whole scrape.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		Registry:            m.reg, // counts its own scrape errors
+		ErrorHandling:       promhttp.ContinueOnError,
+		MaxRequestsInFlight: 4,
+		Timeout:             10 * time.Second,
+	})
+}
+
+// MessageHandled counts one message dealt with under verdict.
+func (m *Metrics) MessageHandled(verdict string) {
+	m.handled.WithLabelValues(labelValue(verdict)).Inc()
+}
+
+// AlertResult counts one delivery attempt on channel. latency (queued to
+// accepted) is recorded only for accepted attempts, since a failed attempt
+// has no delivery time. For notify.DispatcherOptions.Observe:
+//
+//	func(r notify.Result) { m.AlertResult(r.Channel, r.Err == nil, r.Latency) }
+func (m *Metrics) AlertResult(channel string, ok bool, latency time.Duration) {
+	ch := labelValue(channel)
+	result := "failed"
+	if ok {
+		result = "delivered"
+		m.latency.WithLabelValues(ch).Observe(latency.Seconds())
+	}
+	m.alerts.WithLabelValues(ch, result).Inc()
+}
+
+// Reconnect counts an IMAP session established after a lost one.
+func (m *Metrics) Reconnect() { m.reconnects.Inc() }
+
+// SessionUp records the IMAP session state. Repeated calls with the same
+// state keep the original down time, so a reconnect loop that reports
+// "down" at each failed attempt does not reset the grace period.
+func (m *Metrics) SessionUp(up bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case up:
+		m.up, m.downSince = true, time.Time{}
+	case m.up || m.downSince.IsZero():
+		m.up, m.downSince = false, m.now()
+	}
+	m.sessionUp.Set(boolFloat(m.up))
+	m.sessionSince.Set(unixSeconds(m.downSince))
+}
+
+// Session reports the IMAP session state as last recorded.
+func (m *Metrics) Session() SessionState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return SessionState{Up: m.up, DownSince: m.downSince}
+}
+
+// SetHeld sets the number of messages waiting in the hold folder.
+func (m *Metrics) SetHeld(n int) { m.held.Set(float64(n)) }
+
+// WindowDelivered records a reading window delivered at t.
+func (m *Metrics) WindowDelivered(t time.Time) {
+	m.lastWindow.Set(unixSeconds(t))
+	m.windows.Inc()
+}
+
+// SetOutboxDepth sets the number of alert deliveries still queued.
+func (m *Metrics) SetOutboxDepth(n int) { m.outbox.Set(float64(n)) }
+
+// SetAlertFailingSince records since when the longest-failing alert channel
+// has been failing; the zero time means every channel delivers.
+func (m *Metrics) SetAlertFailingSince(t time.Time) { m.alertFailing.Set(unixSeconds(t)) }
+
+// SetAlerts copies an alert state (as notify's Dispatcher.Health reports
+// it) into the outbox and failing-since gauges. A negative depth (outbox
+// unreadable) leaves the depth gauge as it was.
+func (m *Metrics) SetAlerts(a AlertState) {
+	if a.OutboxDepth >= 0 {
+		m.SetOutboxDepth(a.OutboxDepth)
+	}
+	m.SetAlertFailingSince(a.FailingSince)
+}
+
+func unixSeconds(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixNano()) / 1e9
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// labelValue keeps label values short and in a plain alphabet. Verdicts and
+// configured channel names pass unchanged; anything else (an '@', spaces,
+// non-ASCII) is replaced, so a label never carries free text copied from
+// somewhere it should not have come from.
+func labelValue(s string) string {
+	const maxLen = 48
+	if s == "" {
+		return "unknown"
+	}
+	if len(s) > maxLen {
+		s = s[:maxLen]
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.', r == ':':
+			return r
+		}
+		return '_'
+	}, s)
+}

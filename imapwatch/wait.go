@@ -1,0 +1,161 @@
+package imapwatch
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// EventKind says why Wait returned.
+type EventKind int
+
+const (
+	// EventNewMail: the mailbox grew (EXISTS).
+	EventNewMail EventKind = iota + 1
+	// EventExpunge: a message left the mailbox.
+	EventExpunge
+	// EventRefresh: nothing announced, but IDLE was refreshed or a poll
+	// interval passed; a rescan is cheap and catches anything missed.
+	EventRefresh
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventNewMail:
+		return "new-mail"
+	case EventExpunge:
+		return "expunge"
+	case EventRefresh:
+		return "refresh"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event is news about the selected mailbox.
+type Event struct {
+	Kind        EventKind
+	NumMessages uint32 // with EventNewMail
+}
+
+// drainEvents forgets queued news; expunges caused by our own MOVEs land
+// here and need no rescan.
+func (s *Session) drainEvents() {
+	for {
+		select {
+		case <-s.events:
+		default:
+			return
+		}
+	}
+}
+
+// pendingNewMail returns a queued EventNewMail, dropping other queued news.
+func (s *Session) pendingNewMail() (Event, bool) {
+	var found Event
+	ok := false
+	for {
+		select {
+		case ev := <-s.events:
+			if ev.Kind == EventNewMail {
+				found, ok = ev, true
+			}
+		default:
+			return found, ok
+		}
+	}
+}
+
+// Wait blocks until the selected mailbox changes or a refresh is due: with
+// IDLE where the server has it, else by NOOP every PollInterval. Mail that
+// arrived while other commands ran is reported at once.
+func (s *Session) Wait(ctx context.Context) (Event, error) {
+	if ev, ok := s.pendingNewMail(); ok {
+		return ev, nil
+	}
+	if s.Caps().IDLE {
+		return s.idle(ctx)
+	}
+	return s.poll(ctx)
+}
+
+func (s *Session) idle(ctx context.Context) (Event, error) {
+	var idleCmd interface {
+		Close() error
+		Wait() error
+	}
+	if err := s.cmd(ctx, "imap idle", func() error {
+		c, err := s.c.Idle()
+		if err != nil {
+			return err
+		}
+		idleCmd = c
+		return nil
+	}); err != nil {
+		return Event{}, err
+	}
+
+	s.log.Debug("idle started")
+	refresh := time.NewTimer(s.opts.IdleRefresh)
+	defer refresh.Stop()
+	ev := Event{Kind: EventRefresh}
+	var waitErr error
+	select {
+	case ev = <-s.events:
+	case <-refresh.C:
+	case <-s.c.Closed():
+		waitErr = fmt.Errorf("imap idle: %w (server closed the connection)", ErrClosed)
+	case <-ctx.Done():
+		waitErr = ctx.Err()
+	}
+	if waitErr != nil {
+		s.abort()
+		return Event{}, waitErr
+	}
+	// DONE must be answered promptly: this is also the liveness check for
+	// a link that died silently during IDLE.
+	if err := s.cmd(ctx, "imap idle done", func() error {
+		if err := idleCmd.Close(); err != nil {
+			return err
+		}
+		return idleCmd.Wait()
+	}); err != nil {
+		return Event{}, err
+	}
+	if ev.Kind != EventNewMail {
+		if nm, ok := s.pendingNewMail(); ok {
+			ev = nm
+		}
+	}
+	return ev, nil
+}
+
+func (s *Session) poll(ctx context.Context) (Event, error) {
+	deadline := time.Now().Add(s.opts.PollInterval)
+	for {
+		step := time.Until(deadline)
+		if step > s.opts.KeepAlive {
+			step = s.opts.KeepAlive
+		}
+		if step > 0 {
+			t := time.NewTimer(step)
+			select {
+			case <-t.C:
+			case <-s.c.Closed():
+				t.Stop()
+				return Event{}, fmt.Errorf("imap poll: %w (server closed the connection)", ErrClosed)
+			case <-ctx.Done():
+				t.Stop()
+				return Event{}, ctx.Err()
+			}
+		}
+		if err := s.Noop(ctx); err != nil {
+			return Event{}, err
+		}
+		if ev, ok := s.pendingNewMail(); ok {
+			return ev, nil
+		}
+		if !time.Now().Before(deadline) {
+			return Event{Kind: EventRefresh}, nil
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Webhook body formats.
+const (
+	FormatJSON = "json"
+	FormatNtfy = "ntfy"
+)
+
+// WebhookConfig configures a webhook alert channel.
+type WebhookConfig struct {
+	Name   string // stable, e.g. "webhook:1"; used for de-duplication
+	URL    string // https, or http to a loopback host only
+	Format string // FormatJSON (default) or FormatNtfy
+	// Headers are added to every request.
+	Headers map[string]string
+	// SecretHeaders are read at every send (e.g. "Authorization" from a
+	// password source); their values are never logged.
+	SecretHeaders map[string]func(context.Context) (string, error)
+	Timeout       time.Duration // whole request; default 30s
+	TLS           *tls.Config   // optional base (e.g. RootCAs); verification stays on
+	Location      *time.Location
+}
+
+// Webhook is an alert channel that POSTs the alert over HTTP.
+type Webhook struct {
+	cfg    WebhookConfig
+	url    *url.URL
+	client *http.Client
+}
+
+// webhookBody is the JSON document of the contract.
+type webhookBody struct {
+	Kind       string   `json:"kind"`
+	MessageID  string   `json:"message_id"`
+	From       string   `json:"from"`
+	FromName   string   `json:"from_name,omitempty"`
+	Rules      []string `json:"rules"`
+	Categories []string `json:"categories,omitempty"`
+	Received   string   `json:"received"`
+	Mailbox    string   `json:"mailbox"`
+	Text       string   `json:"text"`
+	Excerpt    string   `json:"excerpt,omitempty"`
+}
+
+// NewWebhook validates cfg and returns the channel.
+func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
+	if cfg.Name == "" {
+		return nil, errors.New("webhook: empty channel name")
+	}
+	switch cfg.Format {
+	case "":
+		cfg.Format = FormatJSON
+	case FormatJSON, FormatNtfy:
+	default:
+		return nil, fmt.Errorf("webhook %s: unknown format %q (want json or ntfy)", cfg.Name, cfg.Format)
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("webhook %s: bad URL: %w", cfg.Name, redactURLError(err))
+	}
+	if err := checkScheme(u); err != nil {
+		return nil, fmt.Errorf("webhook %s: %w", cfg.Name, err)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if cfg.TLS != nil {
+		tr.TLSClientConfig = cfg.TLS.Clone()
+	} else {
+		tr.TLSClientConfig = &tls.Config{}
+	}
+	tr.TLSClientConfig.InsecureSkipVerify = false
+	if tr.TLSClientConfig.MinVersion < tls.VersionTLS12 {
+		tr.TLSClientConfig.MinVersion = tls.VersionTLS12
+	}
+	client := &http.Client{
+		Transport: tr,
+		Timeout:   cfg.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			return checkScheme(req.URL)
+		},
+	}
+	return &Webhook{cfg: cfg, url: u, client: client}, nil
+}
+
+func checkScheme(u *url.URL) error {
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if IsLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("plain http is allowed only to a loopback host, not %q", u.Hostname())
+	}
+	return fmt.Errorf("unsupported URL scheme %q", u.Scheme)
+}
+
+// Name is the channel's stable name.
+func (w *Webhook) Name() string { return w.cfg.Name }
+
+// Send POSTs the alert; any 2xx status means accepted.
+func (w *Webhook) Send(ctx context.Context, a Alert) error {
+	text := a.Text(w.cfg.Location)
+	var body []byte
+	contentType := "application/json"
+	if w.cfg.Format == FormatNtfy {
+		body = []byte(text)
+		contentType = "text/plain; charset=utf-8"
+	} else {
+		var err error
+		body, err = json.Marshal(webhookBody{
+			Kind:       "emergency",
+			MessageID:  a.MessageID,
+			From:       a.FromAddr,
+			FromName:   a.FromName,
+			Rules:      nonNil(a.Rules),
+			Categories: a.Categories,
+			Received:   a.Received.UTC().Format(time.RFC3339),
+			Mailbox:    a.Mailbox,
+			Text:       text,
+			Excerpt:    a.Excerpt,
+		})
+		if err != nil {
+			return fmt.Errorf("webhook %s: encode: %w", w.cfg.Name, err)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url.String(), bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook %s: %w", w.cfg.Name, redactURLError(err))
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", "boundaryd")
+	if w.cfg.Format == FormatNtfy {
+		req.Header.Set("Title", headerText(a.Title()))
+		req.Header.Set("Priority", "urgent")
+		req.Header.Set("Tags", "rotating_light")
+	}
+	for k, v := range w.cfg.Headers {
+		req.Header.Set(k, v)
+	}
+	for k, f := range w.cfg.SecretHeaders {
+		v, err := f(ctx)
+		if err != nil {
+			return fmt.Errorf("webhook %s: read secret for header %s: %w", w.cfg.Name, k, err)
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook %s: %w", w.cfg.Name, redactURLError(err))
+	}
+	// Drain a little so the connection can be reused; the body may echo the
+	// alert, so it is never put in an error.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("webhook %s: HTTP %s", w.cfg.Name, resp.Status)
+	}
+	return nil
+}
+
+// headerText makes a header value safe: one line, RFC 2047-encoded when not
+// ASCII (ntfy decodes it).
+func headerText(s string) string {
+	s = oneLine(s)
+	for _, r := range s {
+		if r > 0x7e {
+			return mime.BEncoding.Encode("UTF-8", s)
+		}
+	}
+	return s
+}
+
+// redactURLError drops the URL from net/url and net/http errors: a webhook
+// URL often carries a token.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
+	}
+	return err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
