@@ -25,6 +25,7 @@ import (
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
 	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/internal/memimap"
 	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
 )
@@ -63,7 +64,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if o.Step < 0 {
 		o.Step = 0
 	}
-	r := &runner{o: o, out: o.Out, handled: make(chan daemon.Handled, 100), windows: make(chan daemon.WindowResult, 10), mailed: make(chan string, 100)}
+	r := &runner{o: o, out: o.Out, handled: make(chan daemon.Handled, 100), windows: make(chan daemon.WindowResult, 10), mailed: make(chan sent, 100)}
 	return r.run(ctx)
 }
 
@@ -74,7 +75,7 @@ type runner struct {
 	loc     *time.Location
 	handled chan daemon.Handled
 	windows chan daemon.WindowResult
-	mailed  chan string // kinds of mail the daemon sent, in order
+	mailed  chan sent // mail the daemon sent, in order
 
 	mu      sync.Mutex
 	outcome Outcome
@@ -126,9 +127,11 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	}
 	defer st.Close()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ready := make(chan struct{})
 	d, err := daemon.New(cfg, st, daemon.Options{
 		Logger: quiet, Clock: r.clock, MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second,
 		OnHandled: func(h daemon.Handled) { r.handled <- h },
+		OnReady:   func() { close(ready) },
 		OnWindow:  func(w daemon.WindowResult) { r.windows <- w },
 	})
 	if err != nil {
@@ -147,6 +150,13 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 		<-done
 	}()
 
+	select {
+	case <-ready:
+	case <-time.After(waitLimit):
+		return Outcome{}, fmt.Errorf("the daemon did not connect to the embedded server within %s", waitLimit)
+	case <-ctx.Done():
+		return Outcome{}, ctx.Err()
+	}
 	deliver, closeDeliver, err := dialer(imapLn.Addr().String())
 	if err != nil {
 		return Outcome{}, err
@@ -237,19 +247,25 @@ func (r *runner) deliverEvent(ctx context.Context, i int, t time.Time, deliver f
 	if err := deliver(ctx, ev.raw(i, t, ack), t); err != nil {
 		return fmt.Errorf("delivering demo mail: %w", err)
 	}
-	return r.narrateHandled(ctx)
+	return r.narrateHandled(ctx, fmt.Sprintf("demo-%d@boundaryd.demo#", i))
 }
 
 const waitLimit = 15 * time.Second
 
-func (r *runner) narrateHandled(ctx context.Context) error {
+// narrateHandled waits for the daemon to handle the message whose identity
+// starts with prefix (other messages, such as the digests it appended
+// itself, are not part of the story).
+func (r *runner) narrateHandled(ctx context.Context, prefix string) error {
 	var h daemon.Handled
-	select {
-	case h = <-r.handled:
-	case <-time.After(waitLimit):
-		return fmt.Errorf("the daemon did not handle a message within %s", waitLimit)
-	case <-ctx.Done():
-		return ctx.Err()
+	timeout := time.After(waitLimit)
+	for !strings.HasPrefix(h.Identity, prefix) {
+		select {
+		case h = <-r.handled:
+		case <-timeout:
+			return fmt.Errorf("the daemon did not handle a message within %s", waitLimit)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	r.mu.Lock()
 	switch h.Verdict {
@@ -300,14 +316,31 @@ func (r *runner) narrateWindow(ctx context.Context) error {
 	}
 }
 
+// sent is a mail boundaryd sent by SMTP.
+type sent struct{ kind, to, text string }
+
+// waitMail waits for the daemon's next mail of that kind and tells it.
 func (r *runner) waitMail(ctx context.Context, kind string) error {
+	timeout := time.After(waitLimit)
 	for {
 		select {
-		case k := <-r.mailed:
-			if k == kind {
-				return nil
+		case m := <-r.mailed:
+			if m.kind != kind {
+				continue
 			}
-		case <-time.After(waitLimit):
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			switch kind {
+			case "alert":
+				r.outcome.Alerts++
+				r.say("           → the alert, as the therapist's phone receives it:\n%s", indent(m.text, "    ! "))
+			case "auto-reply":
+				r.outcome.Acks++
+				r.lastAck = m.text
+				r.say("           → acknowledgement sent to %s:\n%s", m.to, indent(m.text, "    > "))
+			}
+			return nil
+		case <-timeout:
 			return fmt.Errorf("no %s was sent within %s", kind, waitLimit)
 		case <-ctx.Done():
 			return ctx.Err()
@@ -315,31 +348,18 @@ func (r *runner) waitMail(ctx context.Context, kind string) error {
 	}
 }
 
-// onMail narrates what boundaryd sent by SMTP: alerts and acknowledgements.
+// onMail receives what boundaryd sent by SMTP: alerts and acknowledgements.
 func (r *runner) onMail(data []byte) {
 	m, err := mail.CreateReader(bytes.NewReader(data))
 	if err != nil {
 		return
 	}
-	kind := m.Header.Get("X-Boundary-Kind")
 	var text string
 	if p, err := m.NextPart(); err == nil {
 		b, _ := io.ReadAll(io.LimitReader(p.Body, 8192))
 		text = string(b)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	defer func() { r.mailed <- kind }()
-	switch kind {
-	case "alert":
-		r.outcome.Alerts++
-		r.say("           → the alert, as the therapist's phone receives it:\n%s", indent(text, "    ! "))
-	case "auto-reply":
-		r.outcome.Acks++
-		r.lastAck = text
-		to := m.Header.Get("To")
-		r.say("           → acknowledgement sent to %s:\n%s", to, indent(text, "    > "))
-	}
+	r.mailed <- sent{kind: m.Header.Get("X-Boundary-Kind"), to: m.Header.Get("To"), text: text}
 }
 
 func displayName(from string) string {
@@ -386,7 +406,7 @@ func startIMAP() (net.Listener, *imapserver.Server, error) {
 	mem.AddUser(u)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return &memimap.Session{SessionIMAP4rev2: mem.NewSession().(imapserver.SessionIMAP4rev2)}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapMove: {}, imap.CapUIDPlus: {}, imap.CapIdle: {}},
 		InsecureAuth: true,
@@ -454,12 +474,12 @@ emergency:
 auto_reply:
   enabled: true
   once_per: 72h
-  subject: "Message reçu / Message received"
+  subject: "Message received"
   body: |
-    Bonjour {{.SenderName}},
+    Dear {{.SenderName}},
 
-    Merci pour votre message. Je lis mes messages le mardi et le samedi ; prochaine lecture : {{.NextWindow}}.
-    En cas d'urgence, appelez le 15 ou le 3114.
+    Thank you for your message. I read my mail on Tuesdays and Saturdays; the next reading is {{.NextWindow}}.
+    In an emergency, call 15 (SAMU) or 3114 (suicide prevention, 24/7), or 112.
 
     Dr Agostini
 language: en

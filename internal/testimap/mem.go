@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/boundaryd/boundaryd/internal/memimap"
 )
 
 // Capability profiles for MemOptions.Caps.
@@ -103,9 +104,9 @@ func StartMem(t testing.TB, opts MemOptions) *Mem {
 	srvOpts := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			inner := mem.NewSession().(imapserver.SessionIMAP4rev2)
-			sess := &memSession{SessionIMAP4rev2: inner, refuse: opts.RefuseCopyTo}
+			sess := &memimap.Session{SessionIMAP4rev2: inner, Refuse: opts.RefuseCopyTo}
 			if opts.OAuthToken != "" {
-				return &memSASLSession{memSession: sess, mem: m}, nil, nil
+				return &memSASLSession{Session: sess, mem: m}, nil, nil
 			}
 			return sess, nil, nil
 		},
@@ -248,65 +249,3 @@ type literal struct {
 
 func (l literal) Size() int64 { return l.size }
 
-// memSession refuses writes into chosen mailboxes; everything else is the
-// memory server's own behaviour.
-type memSession struct {
-	imapserver.SessionIMAP4rev2
-	refuse []string
-}
-
-func (s *memSession) refused(name string) error {
-	for _, r := range s.refuse {
-		if strings.EqualFold(r, name) {
-			return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeNoPerm, Text: "Refused by test server"}
-		}
-	}
-	return nil
-}
-
-// Idle polls the session's queued updates, because the memory server's own
-// Idle waits for the next update and so never reports one queued just
-// before IDLE began (mail delivered between two commands would wait for
-// the next delivery).
-func (s *memSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
-	t := time.NewTicker(25 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if err := s.SessionIMAP4rev2.Poll(w, true); err != nil {
-			return err
-		}
-		select {
-		case <-stop:
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-func (s *memSession) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
-	if err := s.refused(dest); err != nil {
-		return nil, err
-	}
-	return s.SessionIMAP4rev2.Copy(numSet, dest)
-}
-
-func (s *memSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
-	if err := s.refused(dest); err != nil {
-		return err
-	}
-	return s.SessionIMAP4rev2.Move(w, numSet, dest)
-}
-
-func (s *memSession) Create(name string, options *imap.CreateOptions) error {
-	if err := s.refused(name); err != nil {
-		return err
-	}
-	return s.SessionIMAP4rev2.Create(name, options)
-}
-
-func (s *memSession) Append(mailbox string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
-	if err := s.refused(mailbox); err != nil {
-		return nil, err
-	}
-	return s.SessionIMAP4rev2.Append(mailbox, r, options)
-}

@@ -7,6 +7,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-sasl"
+
+	"github.com/boundaryd/boundaryd/internal/memimap"
 )
 
 // SetOAuthToken replaces the bearer token XOAUTH2 and OAUTHBEARER accept,
@@ -23,9 +25,9 @@ func (m *Mem) currentToken() string {
 	return m.oauthToken
 }
 
-// memSASLSession adds PLAIN, XOAUTH2 and OAUTHBEARER to a memSession.
+// memSASLSession adds PLAIN, XOAUTH2 and OAUTHBEARER to a memimap.Session.
 type memSASLSession struct {
-	*memSession
+	*memimap.Session
 	mem *Mem
 }
 
