@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/config"
+	"github.com/boundaryd/boundaryd/health"
 	"github.com/boundaryd/boundaryd/internal/testimap"
 	"github.com/boundaryd/boundaryd/internal/testsmtp"
+	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -91,6 +93,13 @@ type env struct {
 	cancel  context.CancelFunc
 	done    chan error
 	logs    *syncBuffer
+	windows chan WindowResult
+	clock   schedule.Clock
+	metrics *health.Metrics
+}
+
+func startSinks(t *testing.T) (*testsmtp.Sink, *webhookSink) {
+	return testsmtp.Start(t), startWebhook(t)
 }
 
 type envOpts struct {
@@ -98,6 +107,8 @@ type envOpts struct {
 	pollInterval time.Duration
 	extraYAML    string
 	stateDir     string
+	patients     string // YAML list, default ["*@patients.example"]
+	clock        schedule.Clock
 }
 
 func testConfig(t *testing.T, srv server, sink *testsmtp.Sink, hook *webhookSink, o envOpts) *config.Config {
@@ -107,6 +118,9 @@ func testConfig(t *testing.T, srv server, sink *testsmtp.Sink, hook *webhookSink
 	}
 	if o.stateDir == "" {
 		o.stateDir = t.TempDir()
+	}
+	if o.patients == "" {
+		o.patients = `["*@patients.example"]`
 	}
 	t.Setenv("BD_TEST_IMAP_PW", srv.Password())
 	y := fmt.Sprintf(`imap:
@@ -124,7 +138,7 @@ smtp:
   from: "Dr Test <therapist@example.org>"
 senders:
   allow: ["partner@example.org"]
-  patients: ["*@patients.example"]
+  patients: %s
 reading_windows:
   timezone: Europe/Paris
   schedule: ["0 18 * * TUE"]
@@ -135,7 +149,7 @@ emergency:
     - type: webhook
       url: %s
 state_dir: %s
-%s`, srv.Port(), srv.User(), o.backlog, sink.Port(), hook.url, o.stateDir, o.extraYAML)
+%s`, srv.Port(), srv.User(), o.backlog, sink.Port(), o.patients, hook.url, o.stateDir, o.extraYAML)
 	cfg, probs, err := config.Parse("test.yaml", []byte(y))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, strings.Join(probs.Lines(), "\n"))
@@ -148,7 +162,8 @@ state_dir: %s
 
 func startEnv(t *testing.T, srv deliverer, o envOpts) *env {
 	t.Helper()
-	e := &env{t: t, srv: srv, smtp: testsmtp.Start(t), hook: startWebhook(t), handled: make(chan Handled, 10000)}
+	e := &env{t: t, srv: srv, smtp: testsmtp.Start(t), hook: startWebhook(t), handled: make(chan Handled, 10000),
+		windows: make(chan WindowResult, 100), clock: o.clock}
 	e.cfg = testConfig(t, srv, e.smtp, e.hook, o)
 	e.start()
 	return e
@@ -169,6 +184,14 @@ func (e *env) start() {
 		MaxBackoff:     time.Second,
 		CommandTimeout: 5 * time.Second,
 		OnHandled:      func(h Handled) { e.handled <- h },
+		OnWindow: func(w WindowResult) {
+			select {
+			case e.windows <- w:
+			default:
+			}
+		},
+		Clock:   e.clock,
+		Metrics: e.metrics,
 	})
 	if err != nil {
 		t.Fatal(err)

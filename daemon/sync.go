@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -58,6 +60,7 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 	if err != nil {
 		return err
 	}
+	progress := newProgress(d.log, len(uids))
 	for len(uids) > 0 {
 		n := min(d.batch, len(uids))
 		batch := uids[:n]
@@ -76,7 +79,9 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 		if err := d.st.SetHighWater(inbox, sel.UIDValidity, batch[len(batch)-1]); err != nil {
 			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
 		}
+		progress.done(len(batch))
 	}
+	progress.finish()
 	if s != d.session {
 		// First pass of a new session: settle what a broken connection or
 		// a crash left half-done.
@@ -350,4 +355,40 @@ func receivedAt(f imapwatch.Fetched, m *classify.Message) time.Time {
 func inFlight(r store.Record) store.Record {
 	r.InFlight = true
 	return r
+}
+
+// progress logs how a long pass (a first start with backlog: all, a
+// rescan after a UIDVALIDITY change) is going, every few seconds.
+type progress struct {
+	log          *slog.Logger
+	total, count int
+	start, last  time.Time
+}
+
+// progressEvery is how often a long pass reports; passes shorter than that
+// say nothing.
+const progressEvery = 5 * time.Second
+
+func newProgress(log *slog.Logger, total int) *progress {
+	now := time.Now()
+	return &progress{log: log, total: total, start: now, last: now}
+}
+
+func (p *progress) done(n int) {
+	p.count += n
+	now := time.Now()
+	if now.Sub(p.last) < progressEvery || p.count >= p.total {
+		return
+	}
+	p.last = now
+	elapsed := now.Sub(p.start)
+	rate := float64(p.count) / elapsed.Seconds()
+	left := time.Duration(float64(p.total-p.count)/rate) * time.Second
+	p.log.Info("sorting the inbox", "done", p.count, "of", p.total, "per_second", int(math.Round(rate)), "time_left", left.Round(time.Second))
+}
+
+func (p *progress) finish() {
+	if time.Since(p.start) >= progressEvery {
+		p.log.Info("inbox sorted", "messages", p.total, "took", time.Since(p.start).Round(time.Second))
+	}
 }

@@ -248,4 +248,3 @@ type literal struct {
 }
 
 func (l literal) Size() int64 { return l.size }
-
