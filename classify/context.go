@@ -26,6 +26,8 @@ const (
 	kResolved
 	kHeader
 	kEnding
+	kStory
+	kThreat
 	numKinds
 )
 
@@ -66,6 +68,8 @@ type lexFile struct {
 	Resolved      []string `yaml:"resolved"`
 	Headers       []string `yaml:"headers"`
 	Endings       []string `yaml:"endings"`
+	Story         []string `yaml:"story"`
+	Threat        []string `yaml:"threat"`
 }
 
 // contextLex is every context phrase of every language in one matcher.
@@ -102,6 +106,7 @@ func loadContext() (*contextLex, error) {
 			kNeg: f.Negation, kNegAfter: f.NegationAfter, kPseudo: f.Pseudo, kUncertain: f.Uncertain,
 			kTerm: f.Terminators, kContrast: f.Contrast, kPast: f.Past, kPresent: f.Present, kTopic: f.Topic,
 			kIdiom: f.Idioms, kSplitOpen: f.SplitOpen, kSplitClose: f.SplitClose, kResolved: f.Resolved, kHeader: f.Headers, kEnding: f.Endings,
+			kStory: f.Story, kThreat: f.Threat,
 		}
 		for k, list := range lists {
 			for _, src := range list {
@@ -135,6 +140,7 @@ type fieldContext struct {
 	segment  []int32 // ends at sentence ends and contrast words (scope of past and topic markers)
 	sentence []int32
 	pseudo   []bool // token lies inside a pseudo-negation
+	wordTerm []bool // a terminator word ("and", "so", "et") starts a new clause at this token
 }
 
 func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
@@ -144,6 +150,7 @@ func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
 	fc.segment = make([]int32, n)
 	fc.sentence = make([]int32, n)
 	fc.pseudo = make([]bool, n)
+	fc.wordTerm = make([]bool, n)
 	termStart := make([]uint8, n) // 1 terminator, 2 contrast starts here
 	cl.m.find(toks, sc, func(h hit) bool {
 		k := cl.kind[h.phrase]
@@ -166,6 +173,7 @@ func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
 			if toks[i].brk >= brkClause || termStart[i]&1 != 0 {
 				c++
 			}
+			fc.wordTerm[i] = termStart[i]&1 != 0 && toks[i].brk < brkClause
 			if toks[i].brk == brkSentence {
 				sent++
 				s++
@@ -202,7 +210,9 @@ func from(hits []ctxHit, tok int) int {
 func (fc *fieldContext) suppression(s, e int, langs uint8, negatable bool) (reason, trigger string) {
 	idioms := fc.hits[kIdiom]
 	for i, n := from(idioms, s-maxCtxSpan), 0; i < len(idioms) && idioms[i].start < e && n < maxScan; i, n = i+1, n+1 {
-		if h := idioms[i]; h.lang&langs != 0 && s < h.end {
+		// "My sister is going to kill me" is a figure of speech; with a knife or a threat in the same sentence
+		// it is not.
+		if h := idioms[i]; h.lang&langs != 0 && s < h.end && fc.inScope(kThreat, fc.sentence, s, -1, langs) == "" {
 			return "idiom", h.src
 		}
 	}
@@ -212,7 +222,7 @@ func (fc *fieldContext) suppression(s, e int, langs uint8, negatable bool) (reas
 		}
 	}
 	if fc.inScope(kPresent, fc.sentence, s, -1, langs) == "" {
-		if t := fc.inScope(kPast, fc.segment, s, e, langs); t != "" {
+		if t := fc.past(s, e, langs); t != "" {
 			return "past", t
 		}
 		if t := fc.resolvedNear(s, e, langs); t != "" {
@@ -225,8 +235,80 @@ func (fc *fieldContext) suppression(s, e int, langs uint8, negatable bool) (reas
 	if t := fc.topic(s, e, langs); t != "" {
 		return "topic", t
 	}
+	if t := fc.story(s, e, langs); t != "" {
+		return "topic", t
+	}
 	return "", ""
 }
+
+// past finds a remote-past marker that governs the match. A marker before the match counts in its segment
+// unless a coordinating word ("and", "so", "et") started a new clause in between: "When I was 19, I took an
+// overdose" is history, "I went back in there and I'm scared of what I'll do" is not. A marker after the
+// match counts only in the match's own clause ("I wanted to die in 2019", not "I want to die, like in 2019").
+func (fc *fieldContext) past(s, e int, langs uint8) string {
+	hits := fc.hits[kPast]
+	id := fc.segment[s]
+	lo := sort.Search(len(hits), func(i int) bool { return fc.segment[hits[i].start] >= id })
+	for i, n := lo, 0; i < len(hits) && fc.segment[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
+		h := hits[i]
+		if h.lang&langs == 0 || (h.start < e && s < h.end) {
+			continue
+		}
+		if h.start >= e {
+			if fc.clause[h.start] == fc.clause[e-1] {
+				return h.src
+			}
+			continue
+		}
+		if !fc.termBetween(h.end, s) {
+			return h.src
+		}
+	}
+	return ""
+}
+
+// termBetween reports a clause started by a terminator word in tokens (a, b].
+func (fc *fieldContext) termBetween(a, b int) bool {
+	for i := a; i <= b && i < len(fc.wordTerm); i++ {
+		if fc.wordTerm[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// story finds a marker of someone else's story ("a man on the platform", "my colleague's brother", "le
+// voisin") in the match's segment. Unlike topic markers, they never cancel words in which the writer speaks
+// of themselves ("...threatens to kill me", "I want to jump too"): another person in the sentence does not
+// make the writer safe.
+func (fc *fieldContext) story(s, e int, langs uint8) string {
+	hits := fc.hits[kStory]
+	if len(hits) == 0 {
+		return ""
+	}
+	for i := s; i < e; i++ {
+		if firstPersonWords[fc.toks[i].key] || objectWords[fc.toks[i].key] {
+			return ""
+		}
+	}
+	id := fc.segment[s]
+	lo := sort.Search(len(hits), func(i int) bool { return fc.segment[hits[i].start] >= id })
+	for i, n := lo, 0; i < len(hits) && fc.segment[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
+		h := hits[i]
+		if h.lang&langs == 0 || (h.start < e && s < h.end) {
+			continue
+		}
+		if h.end <= s && fc.personalBetween(h.end, s) {
+			continue
+		}
+		return h.src
+	}
+	return ""
+}
+
+// objectWords are first-person forms that firstPersonWords leaves out because they are also common
+// function words elsewhere; inside a match they still mean the writer.
+var objectWords = map[string]bool{"myself": true, "us": true, "we": true, "our": true, "nous": true, "m": true, "moi": true}
 
 func (fc *fieldContext) negation(s, e int, langs uint8) string {
 	// Someone unsure of themselves, or a double negative, earlier in the sentence: the negation is not trusted.

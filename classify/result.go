@@ -110,9 +110,10 @@ func (c *Classifier) Classify(m *Message) *Result {
 	return res
 }
 
-// applyWeak enforces the meaning of severity "low": a weak signal ("I've made up my mind", "I put the hammer in
-// the car") escalates only together with a signal of another rule, or when three different weak phrases match.
-// Otherwise it is reported as suppressed.
+// applyWeak enforces the meaning of severity "low": a weak signal ("thank you for everything", "I know where he
+// lives") escalates only together with another signal: a match of any other rule or a second, different weak
+// phrase. Otherwise it is reported as suppressed. Signals that are worrying on their own (goodbyes, a decision
+// taken) are severity "medium" instead, which escalates alone unless a benign ending explains it.
 func (c *Classifier) applyWeak(res *Result) {
 	weakRules := map[string]bool{}
 	weakPhrases := map[string]bool{}
@@ -125,7 +126,7 @@ func (c *Classifier) applyWeak(res *Result) {
 			strong = true
 		}
 	}
-	if strong || len(weakRules) >= 2 || len(weakPhrases) >= 3 || len(weakRules) == 0 {
+	if strong || len(weakRules) >= 2 || len(weakPhrases) >= 2 || len(weakRules) == 0 {
 		return
 	}
 	kept := res.Matches[:0]
@@ -146,6 +147,9 @@ func (c *Classifier) applyWeak(res *Result) {
 func isBulk(m *Message) bool {
 	h := m.Header
 	if h.Get("List-Id") != "" || h.Get("List-Unsubscribe") != "" {
+		return true
+	}
+	if isAppeal(m.Body) {
 		return true
 	}
 	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
@@ -169,6 +173,36 @@ func isBulk(m *Message) bool {
 // bulkFooterWords mark the unsubscribe footer of newsletters sent without list headers.
 var bulkFooterWords = []string{"unsubscribe", "se désabonner", "se desabonner", "se désinscrire", "se desinscrire",
 	"désinscription", "desinscription", "désabonnement", "desabonnement", "you are receiving this", "vous recevez ce"}
+
+// appealMarkers are the words of fundraising appeals and newsletters sent without list headers. One alone is
+// ordinary ("I gave my books to charity"); two different ones make a circular.
+var appealMarkers = []string{"donate", "donation", "registered charity", "charity number", "charity no",
+	"fundraising", "fundraiser", "your gift", "make a gift", "give today", "gift aid", "tax-deductible",
+	"tax deductible", "view in browser", "view this email", "newsletter", "faire un don", "votre don", "vos dons",
+	"reçu fiscal", "recu fiscal", "déduction fiscale", "deduction fiscale", "réduction d'impôt",
+	"reduction d'impot", "utilité publique", "utilite publique", "voir la version en ligne", "lettre d'information",
+	"soutenez", "support our work", "soutenir notre"}
+
+// isAppeal reports a fundraising appeal or newsletter by its wording. Only the head and tail of a long body
+// are read, where such mail puts its calls to give and its footer, so the cost stays bounded.
+func isAppeal(body string) bool {
+	const part = 8192
+	text := body
+	if len(text) > 2*part {
+		text = strings.ToValidUTF8(text[:part]+"\n"+text[len(text)-part:], "")
+	}
+	text = strings.ToLower(text)
+	n := 0
+	for _, w := range appealMarkers {
+		if strings.Contains(text, w) {
+			n++
+			if n >= 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // fieldRun collects the outcome for one field.
 type fieldRun struct {
@@ -277,7 +311,7 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 			fr.fc = fr.c.ctx.analyse(fr.toks, &matchScratch{})
 		}
 		reason, trigger = fr.fc.suppression(s, e, r.langs, negatable)
-		if reason == "" && r.severity == "low" {
+		if reason == "" && (r.severity == "low" || r.severity == "medium") {
 			// Farewell words in a mail about ending therapy or moving away are just that.
 			for _, h := range fr.fc.hits[kEnding] {
 				if h.lang&r.langs != 0 {

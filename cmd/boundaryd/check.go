@@ -52,14 +52,19 @@ func configFlag(e *env, fs *flag.FlagSet) *string {
 	return fs.String("config", e.getenv("BOUNDARY_CONFIG"), "configuration `FILE` (default $BOUNDARY_CONFIG)")
 }
 
-// loadConfig loads and validates, printing every problem; nil means exit 1.
+// loadConfig loads and validates, printing the errors; nil means exit 1.
+// Warnings are for check and run, where the user looks at the setup.
 func loadConfig(e *env, path string) *config.Config {
+	return loadConfigWarn(e, path, false)
+}
+
+func loadConfigWarn(e *env, path string, warnings bool) *config.Config {
 	if path == "" {
 		fmt.Fprintln(e.stderr, "boundaryd: no configuration: give --config FILE or set BOUNDARY_CONFIG")
 		return nil
 	}
 	cfg, probs, err := config.Load(path)
-	if probs != nil {
+	if probs != nil && (warnings || probs.Errors()) {
 		printProblems(e.stderr, probs)
 	}
 	if err != nil {
@@ -87,7 +92,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) int {
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
-	cfg := loadConfig(e, *path)
+	cfg := loadConfigWarn(e, *path, true)
 	if cfg == nil {
 		return exitFailure
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +40,10 @@ func cmdHistory(ctx context.Context, e *env, args []string) int {
 	resp, err := daemon.AskDaemon(ctx, cfg.StateDir, daemon.ControlRequest{Cmd: "history", Since: since})
 	switch {
 	case errors.Is(err, daemon.ErrNoDaemon):
+		if _, serr := os.Stat(filepath.Join(cfg.StateDir, store.FileName)); errors.Is(serr, os.ErrNotExist) {
+			fmt.Fprintf(e.stdout, "no history yet: boundaryd has not run with state_dir %s\n", cfg.StateDir)
+			return exitOK
+		}
 		st, oerr := store.Open(cfg.StateDir, store.Options{ReadOnly: true})
 		if oerr != nil {
 			fmt.Fprintf(e.stderr, "boundaryd history: %v\n", oerr)

@@ -91,7 +91,11 @@ func usage(w io.Writer) {
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func cmdVersion(_ context.Context, e *env, _ []string) int {
+func cmdVersion(_ context.Context, e *env, args []string) int {
+	fs := newFlags(e, "version", "", "Prints the version.")
+	if done, code := parseFlags(e, fs, args); done {
+		return code
+	}
 	fmt.Fprintln(e.stdout, "boundaryd", version)
 	return exitOK
 }

@@ -27,7 +27,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
-	cfg := loadConfig(e, *path)
+	cfg := loadConfigWarn(e, *path, true)
 	if cfg == nil {
 		return exitFailure
 	}
