@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
