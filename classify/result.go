@@ -83,9 +83,10 @@ func (c *Classifier) Classify(m *Message) *Result {
 		body = strings.ToValidUTF8(body[:c.maxText], "")
 	}
 	bulk := isBulk(m)
-	c.classifyField(res, sc, "subject", fieldSubject, m.Subject, nil, bulk)
+	appeal := !bulk && isAppeal(body)
+	c.classifyField(res, sc, "subject", fieldSubject, m.Subject, nil, bulk, appeal)
 	segs := segmentLines(body)
-	c.classifyField(res, sc, "body", fieldBody, body, segs, bulk)
+	c.classifyField(res, sc, "body", fieldBody, body, segs, bulk, appeal)
 	res.Snippet = snippet(body, segs)
 
 	c.applyWeak(res)
@@ -147,9 +148,6 @@ func (c *Classifier) applyWeak(res *Result) {
 func isBulk(m *Message) bool {
 	h := m.Header
 	if h.Get("List-Id") != "" || h.Get("List-Unsubscribe") != "" {
-		return true
-	}
-	if isAppeal(m.Body) {
 		return true
 	}
 	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
@@ -215,7 +213,18 @@ type fieldRun struct {
 	sc     *scratch
 	useSeg bool
 	bulk   bool
+	appeal bool // fundraising or newsletter wording: only the writer's own words count
 	seen   map[seenKey]bool
+	// For the resolved post-pass: where this field's counting matches are, and the clauses in which a match
+	// was found to be over ("the urge to cut myself has gone").
+	kept            []keptMatch
+	resolvedClauses map[int32]bool
+	matchIdx        map[seenKey]int
+}
+
+type keptMatch struct {
+	idx  int // in res.Matches
+	s, e int
 }
 
 // seenKey identifies one reported outcome; repeats of it are not listed again.
@@ -225,7 +234,7 @@ type seenKey struct {
 	reason string
 }
 
-func (c *Classifier) classifyField(res *Result, sc *scratch, name string, field uint8, text string, segs []uint8, bulk bool) {
+func (c *Classifier) classifyField(res *Result, sc *scratch, name string, field uint8, text string, segs []uint8, bulk, appeal bool) {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
@@ -233,7 +242,7 @@ func (c *Classifier) classifyField(res *Result, sc *scratch, name string, field 
 	if len(toks) == 0 {
 		return
 	}
-	fr := &fieldRun{c: c, res: res, name: name, text: text, toks: toks, sc: sc, bulk: bulk, seen: map[seenKey]bool{}}
+	fr := &fieldRun{c: c, res: res, name: name, text: text, toks: toks, sc: sc, bulk: bulk, appeal: appeal, seen: map[seenKey]bool{}}
 	// Quoted history and signatures count only when the writer added nothing else.
 	for _, t := range toks {
 		if t.seg == segNew {
@@ -252,6 +261,53 @@ func (c *Classifier) classifyField(res *Result, sc *scratch, name string, field 
 	if len(c.regexes) > 0 {
 		fr.regexes(field)
 	}
+	fr.spreadResolved()
+}
+
+// spreadResolved extends a "resolved" verdict to the other rules matched in the same clause by the resolved
+// words themselves: in "l'envie de me couper a disparu" the self-harm words are over, and "a disparu" is not a
+// missing person.
+func (fr *fieldRun) spreadResolved() {
+	if len(fr.resolvedClauses) == 0 || len(fr.kept) == 0 {
+		return
+	}
+	drop := map[int]string{}
+	live := map[int]bool{} // a match reported once but also found where nothing resolves it
+	for _, k := range fr.kept {
+		t := ""
+		if fr.resolvedClauses[fr.fc.clause[k.s]] {
+			for _, h := range fr.fc.hits[kResolved] {
+				if h.start < k.e && k.s < h.end && fr.fc.clause[h.start] == fr.fc.clause[k.s] {
+					t = h.src
+					break
+				}
+			}
+		}
+		if t == "" {
+			live[k.idx] = true
+		} else {
+			drop[k.idx] = t
+		}
+	}
+	for idx := range live {
+		delete(drop, idx)
+	}
+	if len(drop) == 0 {
+		return
+	}
+	kept := fr.res.Matches[:0]
+	for i, mt := range fr.res.Matches {
+		t, ok := drop[i]
+		if !ok {
+			kept = append(kept, mt)
+			continue
+		}
+		if len(fr.res.Suppressed) < maxReported {
+			fr.res.Suppressed = append(fr.res.Suppressed, Suppression{Rule: mt.Rule, Phrase: mt.Phrase, Field: mt.Field,
+				Reason: "resolved", Trigger: t, Excerpt: mt.Excerpt, Words: mt.Words})
+		}
+	}
+	fr.res.Matches = kept
 }
 
 // regexes runs the regex rules over the normalised text: folded words joined by single spaces.
@@ -306,6 +362,8 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 		reason = "signature"
 	case fr.bulk:
 		reason, trigger = "bulk", "List-Id/List-Unsubscribe/Precedence header"
+	case fr.appeal && !fr.firstPerson(s, e):
+		reason, trigger = "bulk", "fundraising or newsletter wording"
 	default:
 		if fr.fc == nil {
 			fr.fc = fr.c.ctx.analyse(fr.toks, &matchScratch{})
@@ -323,13 +381,31 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 	}
 	key := seenKey{rule: ri, phrase: src, reason: reason}
 	if fr.seen[key] {
+		if reason == "" && fr.fc != nil {
+			if idx, ok := fr.matchIdx[key]; ok {
+				fr.kept = append(fr.kept, keptMatch{idx: idx, s: s, e: e})
+			}
+		}
 		return
 	}
 	fr.seen[key] = true
 	a, b := fr.toks[s].start, fr.toks[e-1].end
 	words := collapseSpace(fr.text[a:b])
+	if reason == "resolved" && fr.fc != nil {
+		if fr.resolvedClauses == nil {
+			fr.resolvedClauses = map[int32]bool{}
+		}
+		fr.resolvedClauses[fr.fc.clause[s]] = true
+	}
 	if reason == "" {
 		if len(fr.res.Matches) < maxReported {
+			if fr.fc != nil {
+				if fr.matchIdx == nil {
+					fr.matchIdx = map[seenKey]int{}
+				}
+				fr.matchIdx[key] = len(fr.res.Matches)
+				fr.kept = append(fr.kept, keptMatch{idx: len(fr.res.Matches), s: s, e: e})
+			}
 			fr.res.Matches = append(fr.res.Matches, Match{Rule: r.name, Phrase: src, Field: fr.name,
 				Excerpt: excerpt(fr.text, a, b), Words: words, Category: r.category, Severity: r.severity})
 		}
@@ -339,6 +415,16 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 		fr.res.Suppressed = append(fr.res.Suppressed, Suppression{Rule: r.name, Phrase: src, Field: fr.name,
 			Reason: reason, Trigger: trigger, Excerpt: excerpt(fr.text, a, b), Words: words})
 	}
+}
+
+// firstPerson reports whether the matched words speak of the writer ("kill myself", "me tuer").
+func (fr *fieldRun) firstPerson(s, e int) bool {
+	for _, t := range fr.toks[s:e] {
+		if firstPersonWords[t.key] || objectWords[t.key] {
+			return true
+		}
+	}
+	return false
 }
 
 // excerpt returns the matched bytes [a, b) with about 60 bytes of context each side, on word boundaries.
