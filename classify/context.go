@@ -173,7 +173,7 @@ func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
 			if toks[i].brk >= brkClause || termStart[i]&1 != 0 {
 				c++
 			}
-			fc.wordTerm[i] = termStart[i]&1 != 0 && toks[i].brk < brkClause
+			fc.wordTerm[i] = termStart[i]&1 != 0 && toks[i].brk < brkClause && coordinators[toks[i].key]
 			if toks[i].brk == brkSentence {
 				sent++
 				s++
@@ -251,7 +251,7 @@ func (fc *fieldContext) past(s, e int, langs uint8) string {
 	lo := sort.Search(len(hits), func(i int) bool { return fc.segment[hits[i].start] >= id })
 	for i, n := lo, 0; i < len(hits) && fc.segment[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
 		h := hits[i]
-		if h.lang&langs == 0 || (h.start < e && s < h.end) {
+		if h.lang&langs == 0 || (h.start >= s && h.start < e) {
 			continue
 		}
 		if h.start >= e {
@@ -260,7 +260,7 @@ func (fc *fieldContext) past(s, e int, langs uint8) string {
 			}
 			continue
 		}
-		if !fc.termBetween(h.end, s) {
+		if !fc.termBetween(min(h.end, s), s) {
 			return h.src
 		}
 	}
@@ -305,6 +305,10 @@ func (fc *fieldContext) story(s, e int, langs uint8) string {
 	}
 	return ""
 }
+
+// coordinators start a new statement rather than a subordinate clause: after them a past marker no longer
+// governs ("I went back in there and I'm scared of what I'll do"), whereas after "when", "if" or "qui" it does.
+var coordinators = map[string]bool{"and": true, "so": true, "then": true, "et": true, "donc": true, "alors": true, "puis": true}
 
 // objectWords are first-person forms that firstPersonWords leaves out because they are also common
 // function words elsewhere; inside a match they still mean the writer.

@@ -12,6 +12,7 @@ type matcher struct {
 	byWord   map[string][]int32
 	byStem   map[string][]int32
 	stemLens []int
+	byNum    []int32 // phrases that can start with a number ("30 paracetamol")
 	maxProg  int
 }
 
@@ -30,6 +31,9 @@ func newMatcher(phrases []*phrase) *matcher {
 		for _, s := range ph.firstStem {
 			m.byStem[s] = appendUnique(m.byStem[s], id)
 			lens[len(s)] = true
+		}
+		if ph.firstNum {
+			m.byNum = appendUnique(m.byNum, id)
 		}
 		m.maxProg = max(m.maxProg, len(ph.prog))
 	}
@@ -107,6 +111,9 @@ func (m *matcher) candidates(k string, sc *matchScratch) []int32 {
 		}
 	}
 	add(m.byWord[k])
+	if len(m.byNum) > 0 && isDigits(k) {
+		add(m.byNum)
+	}
 	for _, l := range m.stemLens {
 		if l <= len(k) {
 			add(m.byStem[k[:l]])

@@ -30,6 +30,7 @@ type phrase struct {
 	prog       []inst
 	firstWord  []string // keys a match can start with
 	firstStem  []string // stems a match can start with
+	firstNum   bool     // a match can start with a number (#)
 	maxSpan    int      // most tokens a match can cover
 	closure    [][]int32
 	accepts    []bool
@@ -104,7 +105,7 @@ func compilePhrase(src string) (*phrase, error) {
 		case opAny:
 			return fmt.Errorf("phrase %q: cannot start with a gap or an optional part that may leave only a gap", src)
 		case opNum:
-			return fmt.Errorf("phrase %q: cannot start with a number (#); put a word first", src)
+			ph.firstNum = true
 		case opSplit:
 			if err := walk(in.x); err != nil {
 				return err

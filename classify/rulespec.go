@@ -15,8 +15,9 @@ import (
 type RuleSpec struct {
 	Name     string `yaml:"name" json:"name"`
 	Category string `yaml:"category,omitempty" json:"category,omitempty"`
-	// Severity: critical, high, medium or low. "low" marks a weak signal: it escalates only together with a
-	// match of another rule, or with three different weak phrases.
+	// Severity: critical, high, medium or low. "medium" escalates on its own unless the message gives a benign
+	// ending (therapy ending, a move, a holiday, a new therapist); "low" marks a weak signal that escalates only
+	// together with another match or a second, different weak phrase.
 	Severity string   `yaml:"severity,omitempty" json:"severity,omitempty"`
 	Lang     string   `yaml:"lang,omitempty" json:"lang,omitempty"`
 	Phrases  []string `yaml:"phrases,omitempty" json:"phrases,omitempty"`
