@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,46 +18,10 @@ const (
 	heldoutMaxFalseRate = 0.10
 )
 
-// readHeldoutLabels parses dir/labels.tsv in the corpus format (file, expect, lang, kind, note).
-func readHeldoutLabels(t testing.TB, dir string) []labelled {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
-	if err != nil {
-		t.Skipf("no held-out set: %v", err)
-	}
-	defer f.Close()
-	var out []labelled
-	sc := bufio.NewScanner(f)
-	line := 0
-	for sc.Scan() {
-		line++
-		cols := strings.Split(sc.Text(), "\t")
-		if line == 1 && cols[0] == "file" {
-			continue
-		}
-		if len(cols) < 4 || strings.TrimSpace(cols[0]) == "" {
-			continue
-		}
-		l := labelled{file: cols[0], expect: cols[1], lang: cols[2], kind: cols[3]}
-		if len(cols) > 4 {
-			l.note = cols[4]
-		}
-		if l.expect != VerdictEscalate && l.expect != VerdictHold {
-			t.Errorf("%s/labels.tsv:%d: expect %q is neither escalate nor hold", dir, line, l.expect)
-			continue
-		}
-		out = append(out, l)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("read %s/labels.tsv: %v", dir, err)
-	}
-	return out
-}
-
 // TestEvalHeldout measures the engine and the substring baseline on the held-out set. Run with -v for the
 // table, the per-kind errors and the match or suppression behind each wrong verdict.
 func TestEvalHeldout(t *testing.T) {
-	labels := readHeldoutLabels(t, heldoutDir)
+	labels := readLabels(t, heldoutDir)
 	c := newTestClassifier(t)
 	base := newBaseline(t)
 	var engine, baseline scores
