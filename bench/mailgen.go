@@ -48,12 +48,30 @@ var keyPhrases = []string{
 	"plus envie de vivre", "idées suicidaires", "sauter du pont",
 }
 
+// hasKeyPhrase reports whether text holds one of keyPhrases, case and line
+// breaks aside: what imapfilter's regex finds in an 8bit body. (Running the
+// regex itself over attachments was the slowest part of generating.)
+func hasKeyPhrase(text string) bool {
+	flat := " " + strings.ToLower(strings.Join(strings.Fields(text), " ")) + " "
+	for _, p := range keyPhrases {
+		if strings.Contains(flat, strings.ToLower(p)) {
+			return true
+		}
+	}
+	return false
+}
+
 // keyRegex is keyPhrases as one case-insensitive alternation; PCRE (in
 // imapfilter) and RE2 read it the same way.
 func keyRegex() string {
 	q := make([]string, len(keyPhrases))
 	for i, p := range keyPhrases {
-		q[i] = regexp.QuoteMeta(p)
+		// Text is wrapped at 72 columns: words may be a line apart.
+		words := strings.Fields(p)
+		for j, w := range words {
+			words[j] = regexp.QuoteMeta(w)
+		}
+		q[i] = strings.Join(words, `\s+`)
 	}
 	return "(?i)(" + strings.Join(q, "|") + ")"
 }
@@ -130,12 +148,21 @@ type genMail struct {
 	ID   string // unique token, also in Message-ID and From
 	Addr string
 	Raw  []byte
+	Text string // the text before any transfer encoding
 }
 
+// mailGen generates mail; it is not safe for concurrent use.
 type mailGen struct {
 	r     *rand.Rand
 	runID string
 	now   time.Time
+	seq   int
+}
+
+// nextSeq numbers messages uniquely across the whole run.
+func (g *mailGen) nextSeq() int {
+	g.seq++
+	return g.seq
 }
 
 func newMailGen(seed uint64) *mailGen {
@@ -290,7 +317,7 @@ func (g *mailGen) generate(sp mailSpec) genMail {
 		body.WriteString(textPart[i+4:])
 	}
 	raw := append(h.Bytes(), body.Bytes()...)
-	return genMail{mailSpec: sp, ID: id, Addr: addr, Raw: raw}
+	return genMail{mailSpec: sp, ID: id, Addr: addr, Raw: raw, Text: subj + "\n" + text}
 }
 
 func encodeText(mt, text, cte string) string {
