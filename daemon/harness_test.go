@@ -239,6 +239,24 @@ func (e *env) waitHandled(n int) []Handled {
 	return out
 }
 
+// waitMessage waits until the message raw was handled (others handled
+// meanwhile, such as the daemon's own digests, are skipped) and returns it.
+func (e *env) waitMessage(raw []byte) Handled {
+	e.t.Helper()
+	id := messageIDOf(raw)
+	deadline := time.After(waitLimit)
+	for {
+		select {
+		case h := <-e.handled:
+			if strings.HasPrefix(h.Identity, id+"#") {
+				return h
+			}
+		case <-deadline:
+			e.t.Fatalf("message %s not handled within %s\n%s", id, waitLimit, e.logs.String())
+		}
+	}
+}
+
 // waitReady waits until the daemon has done its first pass over the inbox
 // (the high-water mark exists).
 func (e *env) waitReady() {

@@ -110,7 +110,9 @@ func TestWindowDigestAndRelease(t *testing.T) {
 			// handled, the released ones have been seen again.
 			late := newMail("Late <late@patients.example>", "after the window", benignBody)
 			srv.deliver("INBOX", late)
-			e.waitHandled(1)
+			if h := e.waitMessage(late); h.Verdict != "hold" {
+				t.Errorf("late message: %+v", h)
+			}
 
 			inbox := srv.Messages("INBOX")
 			for i, raw := range raws {
