@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/internal/testimap"
+	"github.com/boundaryd/boundaryd/internal/testsmtp"
 )
 
 func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -286,4 +287,27 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// TestCheckConnect logs in to a real IMAP server (without MOVE and UIDPLUS)
+// and a real SMTP server, and says what boundaryd will do about what is
+// missing.
+func TestCheckConnect(t *testing.T) {
+	m := testimap.StartMem(t, testimap.MemOptions{Caps: testimap.CapsRev1})
+	sink := testsmtp.Start(t)
+	cfg := writeConfig(t, m, fmt.Sprintf("smtp:\n  host: 127.0.0.1\n  port: %d\n  security: insecure\n  from: dr@example.org\n", sink.Port()))
+	t.Setenv("BD_CMD_TEST_PW", m.Password())
+	code, out, errOut := cli(t, "", "check", "--connect", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	for _, want := range []string{"logged in as alice", "MOVE: boundaryd will copy, check the copy, then delete the original", "UIDPLUS: without it", "SMTP 127.0.0.1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	t.Setenv("BD_CMD_TEST_PW", "wrong")
+	if code, _, errOut := cli(t, "", "check", "--connect", "--config", cfg); code != 1 || strings.Contains(errOut, "wrong") {
+		t.Errorf("bad password: exit %d %s", code, errOut)
+	}
 }
