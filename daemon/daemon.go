@@ -47,8 +47,8 @@ type Options struct {
 	Clock schedule.Clock
 	// Metrics, when set, is kept up to date for /metrics and /healthz.
 	Metrics *health.Metrics
-	// OnReady, when set, is called once, after the first pass over the
-	// inbox (systemd readiness).
+	// OnReady, when set, is called once, when the first session is logged
+	// in and the inbox's starting point is recorded (systemd readiness).
 	OnReady func()
 }
 

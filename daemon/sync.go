@@ -56,6 +56,13 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 			"old", validity, "new", sel.UIDValidity)
 		hwm = 0
 	}
+	// Ready once logged in and the starting point is known, not after a
+	// long first pass: systemd would time out on a 20,000-message backlog.
+	d.ready.Do(func() {
+		if d.opts.OnReady != nil {
+			d.opts.OnReady()
+		}
+	})
 	uids, err := s.UIDsAfter(ctx, hwm)
 	if err != nil {
 		return err
@@ -95,11 +102,6 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 			m.SetHeld(int(st.NumMessages))
 		}
 	}
-	d.ready.Do(func() {
-		if d.opts.OnReady != nil {
-			d.opts.OnReady()
-		}
-	})
 	return nil
 }
 
