@@ -76,6 +76,22 @@ func loadConfigWarn(e *env, path string, warnings bool) *config.Config {
 	return cfg
 }
 
+// loadWithSecrets is loadConfig (warnings included) plus a check that every
+// password source can be read now; runCommands also runs password commands.
+func loadWithSecrets(e *env, path string, runCommands bool) *config.Config {
+	cfg := loadConfigWarn(e, path, true)
+	if cfg == nil {
+		return nil
+	}
+	probs := &config.Problems{File: cfg.File}
+	cfg.CheckSecrets(probs, runCommands)
+	printProblems(e.stderr, probs)
+	if probs.Errors() {
+		return nil
+	}
+	return cfg
+}
+
 func printProblems(w io.Writer, p *config.Problems) {
 	for _, l := range p.Lines() {
 		fmt.Fprintln(w, l)
@@ -92,14 +108,8 @@ func cmdCheck(ctx context.Context, e *env, args []string) int {
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
-	cfg := loadConfigWarn(e, *path, true)
+	cfg := loadWithSecrets(e, *path, *connect)
 	if cfg == nil {
-		return exitFailure
-	}
-	probs := &config.Problems{File: cfg.File}
-	cfg.CheckSecrets(probs, *connect)
-	printProblems(e.stderr, probs)
-	if probs.Errors() {
 		return exitFailure
 	}
 	if *connect {

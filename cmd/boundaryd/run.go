@@ -27,14 +27,8 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
-	cfg := loadConfigWarn(e, *path, true)
+	cfg := loadWithSecrets(e, *path, false)
 	if cfg == nil {
-		return exitFailure
-	}
-	probs := &config.Problems{File: cfg.File}
-	cfg.CheckSecrets(probs, false)
-	if probs.Errors() {
-		printProblems(e.stderr, probs)
 		return exitFailure
 	}
 	log := newLogger(e.stderr, cfg)
