@@ -28,6 +28,7 @@ const (
 	kEnding
 	kStory
 	kThreat
+	kReported
 	numKinds
 )
 
@@ -70,6 +71,7 @@ type lexFile struct {
 	Endings       []string `yaml:"endings"`
 	Story         []string `yaml:"story"`
 	Threat        []string `yaml:"threat"`
+	Reported      []string `yaml:"reported"`
 }
 
 // contextLex is every context phrase of every language in one matcher.
@@ -106,7 +108,7 @@ func loadContext() (*contextLex, error) {
 			kNeg: f.Negation, kNegAfter: f.NegationAfter, kPseudo: f.Pseudo, kUncertain: f.Uncertain,
 			kTerm: f.Terminators, kContrast: f.Contrast, kPast: f.Past, kPresent: f.Present, kTopic: f.Topic,
 			kIdiom: f.Idioms, kSplitOpen: f.SplitOpen, kSplitClose: f.SplitClose, kResolved: f.Resolved, kHeader: f.Headers, kEnding: f.Endings,
-			kStory: f.Story, kThreat: f.Threat,
+			kStory: f.Story, kThreat: f.Threat, kReported: f.Reported,
 		}
 		for k, list := range lists {
 			for _, src := range list {
@@ -173,7 +175,8 @@ func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
 			if toks[i].brk >= brkClause || termStart[i]&1 != 0 {
 				c++
 			}
-			fc.wordTerm[i] = termStart[i]&1 != 0 && toks[i].brk < brkClause && coordinators[toks[i].key]
+			fc.wordTerm[i] = termStart[i]&1 != 0 && toks[i].brk < brkClause && coordinators[toks[i].key] &&
+				!(i+1 < n && toks[i+1].brk < brkClause && pastVerb(toks[i+1].key))
 			if toks[i].brk == brkSentence {
 				sent++
 				s++
@@ -206,8 +209,10 @@ func from(hits []ctxHit, tok int) int {
 	return sort.Search(len(hits), func(i int) bool { return hits[i].start >= tok })
 }
 
-// suppression returns why a match of tokens [s, e) does not count, or "" when it does.
-func (fc *fieldContext) suppression(s, e int, langs uint8, negatable bool) (reason, trigger string) {
+// suppression returns why a match of tokens [s, e) does not count, or "" when it does. A third-party rule is
+// not cancelled by reported speech ("he said that he...", "il a dit qu'il..."): someone telling of another
+// person's danger is exactly what such a rule is for.
+func (fc *fieldContext) suppression(s, e int, langs uint8, negatable, thirdParty bool) (reason, trigger string) {
 	idioms := fc.hits[kIdiom]
 	for i, n := from(idioms, s-maxCtxSpan), 0; i < len(idioms) && idioms[i].start < e && n < maxScan; i, n = i+1, n+1 {
 		// "My sister is going to kill me" is a figure of speech; with a knife or a threat in the same sentence
@@ -232,8 +237,13 @@ func (fc *fieldContext) suppression(s, e int, langs uint8, negatable bool) (reas
 	if t := fc.inScope(kHeader, fc.sentence, s, e, langs); t != "" {
 		return "topic", t
 	}
-	if t := fc.topic(s, e, langs); t != "" {
+	if t := fc.topicOf(kTopic, s, e, langs); t != "" {
 		return "topic", t
+	}
+	if !thirdParty {
+		if t := fc.topicOf(kReported, s, e, langs); t != "" {
+			return "topic", t
+		}
 	}
 	if t := fc.story(s, e, langs); t != "" {
 		return "topic", t
@@ -309,6 +319,43 @@ func (fc *fieldContext) story(s, e int, langs uint8) string {
 // coordinators start a new statement rather than a subordinate clause: after them a past marker no longer
 // governs ("I went back in there and I'm scared of what I'll do"), whereas after "when", "if" or "qui" it does.
 var coordinators = map[string]bool{"and": true, "so": true, "then": true, "et": true, "donc": true, "alors": true, "puis": true}
+
+// pastVerb reports a verb in a past tense with no subject of its own: after "and"/"et" it continues the
+// statement before it ("when I was 19 and wanted to die", "quand j'avais 15 ans et voulais mourir") instead
+// of starting a new one, so a past marker keeps governing it.
+func pastVerb(k string) bool {
+	if irregularPast[k] {
+		return true
+	}
+	n := len(k)
+	switch {
+	case n >= 5 && strings.HasSuffix(k, "ed") && !strings.HasSuffix(k, "eed"):
+		return true
+	case n >= 6 && (strings.HasSuffix(k, "ais") || strings.HasSuffix(k, "ait")) && !frenchPresentAis[k]:
+		return true
+	}
+	return false
+}
+
+// irregularPast are common English simple pasts that do not end in -ed.
+var irregularPast = map[string]bool{"took": true, "was": true, "were": true, "had": true, "went": true, "felt": true,
+	"thought": true, "wrote": true, "made": true, "ran": true, "hid": true, "bought": true, "kept": true,
+	"swallowed": true, "drank": true, "spent": true, "left": true, "stood": true, "sat": true, "lay": true}
+
+// frenchPresentAis are words ending in -ais/-ait that are not imperfect verbs.
+var frenchPresentAis = map[string]bool{"jamais": true, "mauvais": true, "francais": true, "anglais": true,
+	"desormais": true, "parfait": true, "souhait": true, "portrait": true, "extrait": true, "retrait": true,
+	"sais": true, "sait": true, "fais": true, "fait": true, "vais": true, "mais": true, "frais": true, "epais": true,
+	"relais": true, "palais": true, "attrait": true}
+
+// personSubjects are the people a "gone"/"parti" can be said of: with one just before it, a resolved marker
+// means someone left ("he said he'd kill himself and now he's gone", "il est parti du bureau"), not that an
+// urge passed.
+var personSubjects = map[string]bool{"he": true, "she": true, "il": true, "elle": true, "husband": true,
+	"wife": true, "son": true, "daughter": true, "partner": true, "brother": true, "sister": true, "mother": true,
+	"father": true, "mum": true, "mom": true, "dad": true, "friend": true, "mari": true, "femme": true, "fils": true,
+	"fille": true, "frere": true, "soeur": true, "mere": true, "pere": true, "ami": true, "amie": true,
+	"collegue": true, "compagnon": true, "compagne": true, "colleague": true, "boyfriend": true, "girlfriend": true}
 
 // objectWords are first-person forms that firstPersonWords leaves out because they are also common
 // function words elsewhere; inside a match they still mean the writer.
@@ -397,8 +444,11 @@ func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
 	lo := sort.Search(len(hits), func(i int) bool { return fc.sentence[hits[i].start] >= id })
 	for i, n := lo, 0; i < len(hits) && fc.sentence[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
 		h := hits[i]
-		if h.lang&langs == 0 {
+		if h.lang&langs == 0 || (h.start > 0 && personSubjects[fc.toks[h.start-1].key]) || personSubjects[fc.toks[h.start].key] {
 			continue
+		}
+		if fc.pseudoAt(h.start, h.end) {
+			continue // "depuis hier, sans arrêt": a pseudo-negation does not say the struggle is over
 		}
 		if h.start >= e || (h.end <= s && fc.segment[h.start] == fc.segment[s]) {
 			return h.src
@@ -411,8 +461,9 @@ func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
 // writer has moved from the film to their own life ("I saw a film and I want to die").
 var firstPersonWords = map[string]bool{"i": true, "me": true, "my": true, "myself": true, "je": true, "moi": true, "mes": true, "mon": true, "ma": true}
 
-func (fc *fieldContext) topic(s, e int, langs uint8) string {
-	hits := fc.hits[kTopic]
+// topicOf finds a marker of kind k (topic or reported speech) that governs the match.
+func (fc *fieldContext) topicOf(k, s, e int, langs uint8) string {
+	hits := fc.hits[k]
 	id := fc.segment[s]
 	lo := sort.Search(len(hits), func(i int) bool { return fc.segment[hits[i].start] >= id })
 	for i, n := lo, 0; i < len(hits) && fc.segment[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {

@@ -7,20 +7,32 @@ import (
 	"testing"
 )
 
-// heldoutDir holds messages written independently of the rules and of the tuning corpus, so that the figures
-// measured on it estimate how the engine does on mail it has never seen.
-const heldoutDir = "testdata/heldout"
-
-// The held-out floors are deliberately looser than the tuned corpus targets (recall 1.00, 3%): they catch a
+// The held-out sets were written by people who had not seen the rules, each after the previous round of rule
+// changes: heldout (then used to revise the rules), sealed (written blind, then used for a second revision) and
+// sealed2 (written blind, never tuned on). The newest sealed set is the honest estimate of how the engine does on
+// mail it has never seen. Their floors are looser than the tuned corpus targets (recall 1.00, 3%): they catch a
 // collapse in generalisation, while the logged figures are what to compare over time.
-const (
-	heldoutMinRecall    = 0.90
-	heldoutMaxFalseRate = 0.10
-)
+var heldoutSets = []struct {
+	dir                    string
+	minRecall, maxFalseEsc float64
+}{
+	{"testdata/heldout", 0.90, 0.10},
+	{"testdata/sealed", 0.90, 0.10},
+	{"testdata/sealed2", 0.70, 0.15},
+}
 
-// TestEvalHeldout measures the engine and the substring baseline on the held-out set. Run with -v for the
-// table, the per-kind errors and the match or suppression behind each wrong verdict.
+// TestEvalHeldout measures the engine and the substring baseline (the built-in phrases, as on the corpus) on
+// each held-out set. Run with -v for the table, the per-kind errors and the match or suppression behind each
+// wrong verdict.
 func TestEvalHeldout(t *testing.T) {
+	for _, set := range heldoutSets {
+		t.Run(filepath.Base(set.dir), func(t *testing.T) {
+			evalHeldout(t, set.dir, set.minRecall, set.maxFalseEsc)
+		})
+	}
+}
+
+func evalHeldout(t *testing.T, heldoutDir string, heldoutMinRecall, heldoutMaxFalseRate float64) {
 	labels := readLabels(t, heldoutDir)
 	c := newTestClassifier(t)
 	base := newBaseline(t)
@@ -48,10 +60,10 @@ func TestEvalHeldout(t *testing.T) {
 		}
 	}
 	n := engine.esc + engine.hold
-	if n == 0 {
-		t.Skip("held-out set is empty")
+	if n < 100 {
+		t.Fatalf("%s has %d messages; too few to measure", heldoutDir, n)
 	}
-	t.Logf("held-out: %d messages (%d escalate, %d hold)", n, engine.esc, engine.hold)
+	t.Logf("%s: %d messages (%d escalate, %d hold)", heldoutDir, n, engine.esc, engine.hold)
 	t.Logf("%-22s %8s %18s", "detector", "recall", "false escalation")
 	t.Logf("%-22s %8.3f %11.1f%% (%d/%d)  missed %d/%d", "boundaryd rules", engine.recall(), 100*engine.falseRate(),
 		engine.holdFalse, engine.hold, engine.esc-engine.escHit, engine.esc)

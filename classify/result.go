@@ -368,7 +368,7 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 		if fr.fc == nil {
 			fr.fc = fr.c.ctx.analyse(fr.toks, &matchScratch{})
 		}
-		reason, trigger = fr.fc.suppression(s, e, r.langs, negatable)
+		reason, trigger = fr.fc.suppression(s, e, r.langs, negatable, r.category == "third-party")
 		if reason == "" && (r.severity == "low" || r.severity == "medium") {
 			// Farewell words in a mail about ending therapy or moving away are just that.
 			for _, h := range fr.fc.hits[kEnding] {

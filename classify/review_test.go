@@ -1,0 +1,103 @@
+package classify
+
+import "testing"
+
+// TestReviewContext covers the context behaviours added after the held-out and sealed review: a past verb after
+// "and"/"et" stays in the past, a person who "left" is not an urge that passed, "sans arrêt" is no negation,
+// reported speech does not cancel a third-party report, and teaching, reading lists and film scenes are topic talk.
+func TestReviewContext(t *testing.T) {
+	cases := []struct{ name, text, want, reason string }{
+		{"and + past verb stays past", "I wrote about the night when I was 19 and wanted to die.", VerdictHold, "past"},
+		{"and + present is a new statement", "When I was 19 I was in hospital and I want to die again now.", VerdictEscalate, ""},
+		{"et + imparfait stays past fr", "Quand j'avais 15 ans et voulais mourir, personne ne le savait.", VerdictHold, "past"},
+		{"person left is not resolved fr", "Il a dit qu'il allait se jeter sous un train et il est parti du bureau.", VerdictEscalate, ""},
+		{"person gone is not resolved en", "She said she would kill herself and now she is gone.", VerdictEscalate, ""},
+		{"urge gone is resolved fr", "L'envie de me couper est partie depuis longtemps.", VerdictHold, ""},
+		{"sans arrêt is no negation", "Depuis hier je pense sans arrêt à me tuer.", VerdictEscalate, ""},
+		{"sans still negates", "Je vous écris sans aucune envie de me tuer, rassurez-vous.", VerdictHold, "negated"},
+		{"reported speech, third party", "My colleague said that he would kill himself tonight and left the office.", VerdictEscalate, ""},
+		{"reported speech, not third party", "My sister told me that she has thoughts of suicide since the divorce.", VerdictHold, "topic"},
+		{"school assembly", "My son's school had an assembly about self-harm and he has questions.", VerdictHold, "topic"},
+		{"reading list subject", "Reading list: self-harm in adolescents", VerdictHold, "topic"},
+		{"film scene fr", "J'ai vu le film. La scène où elle se pend m'a bouleversée.", VerdictHold, "topic"},
+		{"cours fr", "Ma fille a eu une intervention sur l'automutilation, elle pose des questions.", VerdictHold, "topic"},
+		{"diary pages", "I found my old diary. Page after page of 'I want to die'.", VerdictHold, "topic"},
+		{"knocking on the door fr", "Mon mari a encore frappé à la porte de la voisine pour le bruit.", VerdictHold, ""},
+	}
+	runCases(t, cases)
+}
+
+// TestReviewFamilies covers the phrase families added in both languages; each case is worded unlike the
+// messages that revealed the gap.
+func TestReviewFamilies(t *testing.T) {
+	cases := []struct{ name, text, want, reason string }{
+		{"hoarding en", "I've been putting aside my quetiapine for weeks.", VerdictEscalate, ""},
+		{"hoarding fr", "Je garde mes anxiolytiques depuis deux mois dans un tiroir.", VerdictEscalate, ""},
+		{"time chosen en", "He's away on Friday, that's when I'm going to do it.", VerdictEscalate, ""},
+		{"time chosen fr", "Il part vendredi, c'est là que je vais passer à l'acte.", VerdictEscalate, ""},
+		{"whole packet en", "I took my sleeping tablets, the whole packet.", VerdictEscalate, ""},
+		{"whole packet fr", "J'ai avalé mes cachets, toute la boîte.", VerdictEscalate, ""},
+		{"partner hit child again en", "My partner hit Leo again last night.", VerdictEscalate, ""},
+		{"partner hit child again fr", "Mon compagnon a encore giflé Inès ce matin.", VerdictEscalate, ""},
+		{"really hurt me", "He says he will really hurt me next time.", VerdictEscalate, ""},
+		{"see myself hurting", "I keep seeing myself stabbing him when he walks in.", VerdictEscalate, ""},
+		{"future threat fr", "S'il revient je le tuerai.", VerdictEscalate, ""},
+		{"letters and fault fr", "J'ai écrit aux enfants. Dites-leur que ce n'est pas leur faute.", VerdictEscalate, ""},
+		{"letters and fault en", "Please tell the kids it's not their fault.", VerdictEscalate, ""},
+		{"bridge with a name", "I'm on the Clifton bridge right now.", VerdictEscalate, ""},
+		{"means at hand, two weak signals", "The rifle is in the shed. I've got it out and it's lying next to me.", VerdictEscalate, ""},
+		{"means at hand fr", "Le fusil était au grenier. Je l'ai sorti, il est posé à côté de moi.", VerdictEscalate, ""},
+		{"not wake fr", "Je n'ai plus goût à rien, même plus envie de me réveiller.", VerdictEscalate, ""},
+		// Ordinary mail these families must leave alone.
+		{"medication question", "Should I take my pills tonight or tomorrow morning?", VerdictHold, ""},
+		{"not his fault", "It's not his fault the train was late.", VerdictHold, ""},
+		{"waiting for him", "I'm waiting for him to finish work so we can talk about the holiday.", VerdictHold, ""},
+		{"bought meds", "J'ai acheté mes médicaments à la pharmacie ce soir.", VerdictHold, ""},
+	}
+	runCases(t, cases)
+}
+
+// TestSafetyNet checks the means-plus-time net: weak alone, a warning with any second signal, and silent when
+// negated or in the past.
+func TestSafetyNet(t *testing.T) {
+	cases := []struct{ name, text, want, reason string }{
+		{"alone is weak", "I will have the pills with me tonight.", VerdictHold, "weak-alone"},
+		{"with a second signal", "The pills are ready for tonight. Thank you for everything.", VerdictEscalate, ""},
+		{"fr with a second signal", "Les cachets sont prêts pour ce soir. Merci pour tout.", VerdictEscalate, ""},
+		{"negated", "No rope, no pills ready, nothing like that. Thank you for everything.", VerdictHold, ""},
+	}
+	runCases(t, cases)
+}
+
+func runCases(t *testing.T, cases []struct{ name, text, want, reason string }) {
+	t.Helper()
+	c := newTestClassifier(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := c.Classify(msg("hello", tc.text))
+			if tc.name == "reading list subject" {
+				r = c.Classify(msg(tc.text, "Could you recommend a couple of papers?"))
+			}
+			if r.Verdict != tc.want {
+				t.Fatalf("%q: got %s, want %s\n  matches %s\n  suppressed %s", tc.text, r.Verdict, tc.want, describeMatches(r.Matches), describeSuppressed(r.Suppressed))
+			}
+			if tc.reason == "" {
+				return
+			}
+			for _, s := range r.Suppressed {
+				if s.Reason == tc.reason {
+					return
+				}
+			}
+			t.Errorf("%q: want a suppression %q, got %s", tc.text, tc.reason, describeSuppressed(r.Suppressed))
+		})
+	}
+}
+
+// TestReviewIdioms keeps ordinary uses of the new violence verbs quiet.
+func TestReviewIdioms(t *testing.T) {
+	runCases(t, []struct{ name, text, want, reason string }{
+		{"record fr", "Mon frère a encore battu son record au semi-marathon.", VerdictHold, ""},
+		{"typed fr", "Ma mère a tapé la lettre pour la mairie.", VerdictHold, ""},
+	})
+}
