@@ -12,15 +12,24 @@ import (
 	"github.com/boundaryd/boundaryd/store"
 )
 
+// ackMaxAge: mail older than this when boundaryd first sees it gets no
+// acknowledgement.
+const ackMaxAge = 24 * time.Hour
+
 // maybeAck sends the patient's acknowledgement when the configuration asks
 // for one, the message is not from a robot, a list or ourselves (RFC 3834),
 // and this sender got none within auto_reply.once_per. The once-per record
 // is written before sending, so a crash or a failing relay can never make
 // boundaryd reply twice: at most once is the right failure for a courtesy.
 // It reports whether a reply is on its way.
-func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, escalated bool) bool {
+func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, received time.Time, escalated bool) bool {
 	ar := d.cfg.AutoReply
 	if !ar.Enabled || d.cfg.SMTP == nil {
+		return false
+	}
+	if !received.IsZero() && time.Since(received) > ackMaxAge {
+		// Old mail sorted at a first start (backlog: all) or after a
+		// rescan: a patient is not answered days later.
 		return false
 	}
 	dec := autoreply.Decide(msg, escalated, d.self, ar.ReplyToEscalated)

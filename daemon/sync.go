@@ -29,8 +29,15 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 	if m := d.opts.Metrics; m != nil {
 		m.SessionUp(true)
 	}
-	sel := s.Selected()
 	inbox := d.cfg.IMAP.Inbox
+	if s.Selected().Name != inbox {
+		// Everything below reads and moves UIDs of the inbox: never let a
+		// search of another folder leave the session elsewhere.
+		if _, err := s.SelectInbox(ctx); err != nil {
+			return err
+		}
+	}
+	sel := s.Selected()
 	validity, hwm, ok, err := d.st.HighWater(inbox)
 	if err != nil {
 		return imapwatch.Permanent(fmt.Errorf("reading state: %w", err))
@@ -78,13 +85,8 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 			return err
 		}
 		d.batch = min(d.opts.BatchSize, d.batch*2)
-		for _, f := range msgs {
-			if err := d.handle(ctx, s, f); err != nil {
-				return err
-			}
-		}
-		if err := d.st.SetHighWater(inbox, sel.UIDValidity, batch[len(batch)-1]); err != nil {
-			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+		if err := d.handleBatch(ctx, s, msgs, sel.UIDValidity, batch[len(batch)-1]); err != nil {
+			return err
 		}
 		progress.done(len(batch))
 	}
@@ -131,113 +133,220 @@ func isServerRefusal(err error) bool {
 	return errors.As(err, &ie) || errors.Is(err, imapwatch.ErrGone)
 }
 
-func (d *Daemon) handle(ctx context.Context, s *imapwatch.Session, f imapwatch.Fetched) error {
-	if slices.Contains(f.Flags, string(imap.FlagDeleted)) {
-		// Another client (or our own COPY fallback without UIDPLUS) is
-		// removing it: not ours to touch.
-		return nil
-	}
-	msg := classify.Assemble(f.Header, toClassifyParts(f.Parts))
-	id := Identity(msg.MessageID, f.Header)
-	prev, seen, err := d.st.Handled(id)
+// item is one message of a batch on its way through handleBatch.
+type item struct {
+	f     imapwatch.Fetched
+	msg   *classify.Message
+	res   *classify.Result
+	rec   store.Record
+	audit store.AuditEntry
+	h     Handled
+	alert *notify.Alert
+	// resumeCopy: a COPY-based hold of this message was interrupted; the
+	// copy may already be in the hold folder.
+	resumeCopy bool
+}
+
+// handleBatch deals with one fetched batch in four steps, each step for the
+// whole batch at once, so that a backlog costs two state transactions and a
+// few IMAP round trips per batch instead of per message, while a crash
+// between any two steps still loses nothing:
+//  1. classify (no writes);
+//  2. one transaction: the alerts into the outbox and an in-flight record
+//     for every message about to be acted on;
+//  3. act on the server: flag the emergencies, move the rest in one command;
+//  4. one transaction: the confirmed records, the audit lines and the new
+//     high-water mark.
+//
+// Met again after a crash, an in-flight record means "act again"; the outbox
+// refuses a second copy of an alert; reconcile settles a move that happened
+// just before the crash.
+func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []imapwatch.Fetched, validity, lastUID uint32) error {
+	items, err := d.decide(s, fs, validity)
 	if err != nil {
-		return imapwatch.Permanent(fmt.Errorf("reading state: %w", err))
+		return err
 	}
-	if seen && !prev.InFlight {
-		return d.seenAgain(prev, f)
-	}
-	res := d.cl.Classify(msg)
-	if d.ownMessage(msg) {
-		res.Verdict = "pass"
-	}
-	h := Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res)}
-	rec := store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: s.Selected().UIDValidity, UID: f.UID, At: time.Now()}
-	audit := store.AuditEntry{Time: rec.At, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: res.Verdict, Rules: h.Rules}
-	switch res.Verdict {
-	case "escalate":
-		rec.Action = store.ActionEscalated
-		alert := notify.Alert{
-			Key: id, MessageID: msg.MessageID, FromName: res.FromName, FromAddr: res.From,
-			Received: receivedAt(f, msg), Rules: h.Rules, Categories: res.Categories,
-			Mailbox: d.cfg.IMAP.Inbox, Lang: d.cfg.Language,
-		}
-		if d.cfg.Emergency.IncludeExcerpt && len(res.Matches) > 0 {
-			alert.Excerpt = res.Matches[0].Excerpt
-		}
-		// The alert is durable before anything else happens: if we die
-		// now, the restart re-reads this message and the outbox refuses
-		// the duplicate.
-		if err := d.st.Update(func(tx *store.Tx) error {
-			if _, err := d.disp.EnqueueTx(tx, alert); err != nil {
-				return err
+	alerts := false
+	if err := d.st.Update(func(tx *store.Tx) error {
+		for _, it := range items {
+			if it.alert != nil {
+				if _, err := d.disp.EnqueueTx(tx, *it.alert); err != nil {
+					return err
+				}
+				alerts = true
 			}
-			return tx.MarkHandled(inFlight(rec))
-		}); err != nil {
-			return imapwatch.Permanent(fmt.Errorf("queueing alert: %w", err))
+			if it.rec.Action != store.ActionPassed {
+				if err := tx.MarkHandled(inFlight(it.rec)); err != nil {
+					return err
+				}
+			}
 		}
+		return nil
+	}); err != nil {
+		return imapwatch.Permanent(fmt.Errorf("queueing alerts: %w", err))
+	}
+	if alerts {
 		d.disp.Kick()
-		if err := s.Flag(ctx, f.UID, true); err != nil {
-			if !isServerRefusal(err) {
-				return err
-			}
-			d.log.Error("could not flag an escalated message; its alert is sent anyway", "uid", f.UID, "err", err)
-		}
-		d.log.Warn("emergency: message escalated, alert queued", "uid", f.UID, "from", res.From, "rules", strings.Join(h.Rules, ","))
-		h.AckQueued = d.maybeAck(ctx, msg, true)
-	case "hold":
-		rec.Action = store.ActionHeld
-		if seen && prev.InFlight && prev.Action == store.ActionHeld && !s.Caps().Move {
-			// A hold by COPY was under way when we stopped: the copy may
-			// already be in the hold folder. Copying again would leave two.
-			done, err := d.finishInterruptedCopy(ctx, s, f, msg.MessageID)
-			if err != nil {
-				return err
-			}
-			if done {
-				break
-			}
-		}
-		if err := d.st.MarkHandled(inFlight(rec)); err != nil {
-			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
-		}
-		if err := s.Hold(ctx, f.UID, d.cfg.IMAP.HoldFolder); err != nil {
-			if !isServerRefusal(err) {
-				return err
-			}
-			// Refused (quota, permissions...): the message stays in the
-			// inbox, where the therapist will see it. Not lost, not held.
-			d.log.Error("could not hold a message; it stays in the inbox", "uid", f.UID, "err", err)
-			rec.Action = store.ActionPassed
-			audit.Verdict = "hold-failed"
-			h.Err = err
-		} else {
-			d.log.Info("message held", "uid", f.UID, "from", res.From)
-			h.AckQueued = d.maybeAck(ctx, msg, false)
-		}
-	default:
-		rec.Action = store.ActionPassed
-		d.log.Debug("message left alone", "uid", f.UID, "sender", res.Sender)
 	}
-	h.Action = rec.Action
-	if m := d.opts.Metrics; m != nil {
-		m.MessageHandled(res.Verdict)
-	}
-	if res.Error != "" {
-		d.log.Warn("message could not be read completely", "uid", f.UID, "from", res.From, "problem", res.Error, "action", rec.Action)
+	if err := d.act(ctx, s, items); err != nil {
+		return err
 	}
 	if err := d.st.Update(func(tx *store.Tx) error {
-		if err := tx.MarkHandled(rec); err != nil {
-			return err
+		for _, it := range items {
+			if err := tx.MarkHandled(it.rec); err != nil {
+				return err
+			}
+			if _, err := tx.AppendAudit(it.audit); err != nil {
+				return err
+			}
 		}
-		_, err := tx.AppendAudit(audit)
-		return err
+		return tx.SetHighWater(d.cfg.IMAP.Inbox, validity, lastUID)
 	}); err != nil {
 		return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
 	}
-	if d.opts.OnHandled != nil {
-		d.opts.OnHandled(h)
+	for _, it := range items {
+		d.after(ctx, it)
 	}
 	return nil
+}
+
+// decide classifies a batch and plans what to do with each message.
+func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity uint32) ([]*item, error) {
+	var items []*item
+	now := time.Now()
+	for _, f := range fs {
+		if slices.Contains(f.Flags, string(imap.FlagDeleted)) {
+			// Another client (or our own COPY fallback without UIDPLUS) is
+			// removing it: not ours to touch.
+			continue
+		}
+		msg := classify.Assemble(f.Header, toClassifyParts(f.Parts))
+		id := Identity(msg.MessageID, f.Header)
+		prev, seen, err := d.st.Handled(id)
+		if err != nil {
+			return nil, imapwatch.Permanent(fmt.Errorf("reading state: %w", err))
+		}
+		if seen && !prev.InFlight {
+			if err := d.seenAgain(prev, f); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		res := d.cl.Classify(msg)
+		if d.ownMessage(msg) {
+			res.Verdict = "pass"
+		}
+		it := &item{f: f, msg: msg, res: res}
+		it.h = Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res)}
+		it.rec = store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: validity, UID: f.UID, At: now, Action: store.ActionPassed}
+		it.audit = store.AuditEntry{Time: now, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: res.Verdict, Rules: it.h.Rules}
+		switch res.Verdict {
+		case "escalate":
+			it.rec.Action = store.ActionEscalated
+			it.alert = &notify.Alert{
+				Key: id, MessageID: msg.MessageID, FromName: res.FromName, FromAddr: res.From,
+				Received: receivedAt(f, msg), Rules: it.h.Rules, Categories: res.Categories,
+				Mailbox: d.cfg.IMAP.Inbox, Lang: d.cfg.Language,
+			}
+			if d.cfg.Emergency.IncludeExcerpt && len(res.Matches) > 0 {
+				it.alert.Excerpt = res.Matches[0].Excerpt
+			}
+		case "hold":
+			it.rec.Action = store.ActionHeld
+			it.resumeCopy = seen && prev.InFlight && prev.Action == store.ActionHeld && !s.Caps().Move
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// act flags the emergencies and moves the held messages, all the held ones
+// of the batch in one command; if the server refuses that, one by one, so a
+// single refused message does not keep the others in the inbox.
+func (d *Daemon) act(ctx context.Context, s *imapwatch.Session, items []*item) error {
+	var holds []*item
+	for _, it := range items {
+		switch it.rec.Action {
+		case store.ActionEscalated:
+			if err := s.Flag(ctx, it.f.UID, true); err != nil {
+				if !isServerRefusal(err) {
+					return err
+				}
+				d.log.Error("could not flag an escalated message; its alert is sent anyway", "uid", it.f.UID, "err", err)
+			}
+		case store.ActionHeld:
+			if it.resumeCopy {
+				done, err := d.finishInterruptedCopy(ctx, s, it.f, it.msg.MessageID)
+				if err != nil {
+					return err
+				}
+				if done {
+					continue
+				}
+			}
+			holds = append(holds, it)
+		}
+	}
+	if len(holds) == 0 {
+		return nil
+	}
+	uids := make([]uint32, len(holds))
+	for i, it := range holds {
+		uids[i] = it.f.UID
+	}
+	err := s.HoldUIDs(ctx, uids, d.cfg.IMAP.HoldFolder)
+	if err == nil || !isServerRefusal(err) || len(holds) == 1 {
+		if err != nil && isServerRefusal(err) {
+			d.holdFailed(holds[0], err)
+			return nil
+		}
+		return err
+	}
+	for _, it := range holds {
+		if err := s.Hold(ctx, it.f.UID, d.cfg.IMAP.HoldFolder); err != nil {
+			if !isServerRefusal(err) {
+				return err
+			}
+			d.holdFailed(it, err)
+		}
+	}
+	return nil
+}
+
+// holdFailed records a hold the server refused (quota, permissions...): the
+// message stays in the inbox, where the therapist will see it. Not lost, not
+// held.
+func (d *Daemon) holdFailed(it *item, err error) {
+	d.log.Error("could not hold a message; it stays in the inbox", "uid", it.f.UID, "err", err)
+	it.rec.Action = store.ActionPassed
+	it.audit.Verdict = "hold-failed"
+	it.h.Err = err
+}
+
+// after reports a handled message: logs, metrics, the acknowledgement and the
+// test hook.
+func (d *Daemon) after(ctx context.Context, it *item) {
+	res, uid := it.res, it.f.UID
+	switch it.rec.Action {
+	case store.ActionEscalated:
+		d.log.Warn("emergency: message escalated, alert queued", "uid", uid, "from", res.From, "rules", strings.Join(it.h.Rules, ","))
+		it.h.AckQueued = d.maybeAck(ctx, it.msg, receivedAt(it.f, it.msg), true)
+	case store.ActionHeld:
+		d.log.Info("message held", "uid", uid, "from", res.From)
+		it.h.AckQueued = d.maybeAck(ctx, it.msg, receivedAt(it.f, it.msg), false)
+	default:
+		d.log.Debug("message left alone", "uid", uid, "sender", res.Sender)
+	}
+	if res.Error != "" {
+		d.log.Warn("message could not be read completely", "uid", uid, "from", res.From, "problem", res.Error, "action", it.rec.Action)
+	}
+	it.h.Action = it.rec.Action
+	if m := d.opts.Metrics; m != nil {
+		m.MessageHandled(res.Verdict)
+	}
+	if d.opts.OnHandled != nil {
+		d.opts.OnHandled(it.h)
+	}
 }
 
 // reconcile settles records left in flight whose message is no longer in
@@ -260,11 +369,6 @@ func (d *Daemon) reconcile(ctx context.Context, s *imapwatch.Session) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	defer func() {
-		if _, err := s.SelectInbox(ctx); err != nil {
-			d.log.Warn("reselecting the inbox", "err", err)
-		}
-	}()
 	for _, r := range pending {
 		where := "unknown"
 		if r.Action == store.ActionHeld {
@@ -290,7 +394,8 @@ func (d *Daemon) reconcile(ctx context.Context, s *imapwatch.Session) error {
 			d.opts.OnHandled(Handled{UID: r.UID, Identity: r.ID, Verdict: verdict, Action: r.Action})
 		}
 	}
-	return nil
+	_, err := s.SelectInbox(ctx)
+	return err
 }
 
 // finishInterruptedCopy looks for the copy of an interrupted COPY-based

@@ -26,6 +26,17 @@ func (s *Session) Hold(ctx context.Context, uid uint32, folder string) error {
 	return s.moveUIDs(ctx, []uint32{uid}, folder)
 }
 
+// HoldUIDs is Hold for several messages of the selected mailbox in one
+// command (one UID MOVE, or one checked COPY then one STORE and one UID
+// EXPUNGE): a backlog of thousands is moved in round trips per batch, not
+// per message. A refusal moves none of them.
+func (s *Session) HoldUIDs(ctx context.Context, uids []uint32, folder string) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	return s.moveUIDs(ctx, uids, folder)
+}
+
 // MoveBack moves messages from mailbox from to mailbox to (a release of
 // held mail), with the same rules as Hold. It leaves from selected.
 func (s *Session) MoveBack(ctx context.Context, from, to string, uids []uint32) error {
