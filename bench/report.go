@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+type row struct {
+	Scenario   string `json:"scenario"`
+	Boundaryd  string `json:"boundaryd"`
+	Imapfilter string `json:"imapfilter"`
+	Target     string `json:"target"`
+	Result     string `json:"result"` // PASS, FAIL, info
+}
+
+type generatedStats struct {
+	RejectedEmergency int `json:"rejected_emergency_candidates"`
+	RejectedBenign    int `json:"rejected_benign_candidates"`
+}
+
+type report struct {
+	Date      string          `json:"date"`
+	Machine   string          `json:"machine"`
+	Go        string          `json:"go"`
+	Dovecot   string          `json:"dovecot"`
+	Mode      string          `json:"mode"`
+	WallS     float64         `json:"wall_s"`
+	Rows      []row           `json:"table"`
+	Latency   *latencyResult  `json:"latency,omitempty"`
+	Backlog   *backlogResult  `json:"backlog,omitempty"`
+	Idle      *idleResult     `json:"idle,omitempty"`
+	Memory    *bigResult      `json:"memory,omitempty"`
+	Classify  *classifyResult `json:"classify,omitempty"`
+	Generated generatedStats  `json:"generated"`
+	Notes     []string        `json:"notes,omitempty"`
+}
+
+func newReport(o options, sz sizes) *report {
+	mode := "full"
+	if o.quick {
+		mode = "quick"
+	}
+	return &report{Date: time.Now().Format(time.RFC3339), Machine: machine(), Go: runtime.Version(), Mode: mode}
+}
+
+func machine() string {
+	model := ""
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	return fmt.Sprintf("%s, %d cores, %s/%s", model, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func sec(msv float64) string { return fmt.Sprintf("%.2f", msv/1000) }
+
+func pctls(d dist) string {
+	if d.N == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%s/%s/%s/%s s", sec(d.P50), sec(d.P95), sec(d.P99), sec(d.Max))
+}
+
+func mb(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
+
+func skippedOr(skip, errText, v string) string {
+	switch {
+	case skip != "":
+		return "skipped"
+	case errText != "":
+		return "error: " + truncate(errText, 60)
+	}
+	return v
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// evaluate turns the results into the table, judged against the issue's
+// targets.
+func (r *report) evaluate() {
+	add := func(s, bd, imf, target, res string) { r.Rows = append(r.Rows, row{s, bd, imf, target, res}) }
+	if l := r.Latency; l != nil {
+		bd, imf := l.Boundaryd, l.Imapfilter
+		imfFlag := skippedOr(imf.Skipped, "", pctls(imf.Flagged)+" (flag seen)")
+		add(fmt.Sprintf("alert latency p50/p95/p99/max (%d emergencies)", l.Emergencies), pctls(bd.Alert)+" (SMTP accepted)", imfFlag,
+			"p99 < 1.5 s", verdict(bd.Alert.N == l.Emergencies && bd.Alert.P99 < 1500))
+		add("flag latency, seen by 20 ms poller", pctls(bd.Flagged), imfFlag, "-", "info")
+		add("Dovecot IDLE floor (bare go-imap IDLE -> EXISTS)", pctls(l.IdleFloor), "(same server)", "~0.5 s", "info")
+		add(fmt.Sprintf("hold latency p50/p95/p99/max (%d benign)", l.Benign), pctls(bd.Held), skippedOr(imf.Skipped, "", pctls(imf.Held)), "-", "info")
+		okBD := len(bd.MissingAlert) == 0 && len(bd.MissingFlagged) == 0 && len(bd.MissingHeld) == 0 && bd.WrongFlagged == 0 && bd.WrongHeld == 0
+		add("latency run: every emergency alerted, every benign held",
+			fmt.Sprintf("%d/%d alerted, %d/%d held", bd.Alert.N, l.Emergencies, bd.Held.N, l.Benign),
+			skippedOr(imf.Skipped, "", fmt.Sprintf("%d/%d flagged, %d/%d held", imf.Flagged.N, l.Emergencies, imf.Held.N, l.Benign)),
+			"all", verdict(okBD))
+	}
+	if b := r.Backlog; b != nil {
+		bd, imf := b.Boundaryd, b.Imapfilter
+		rate := func(t backlogTool) string {
+			if !t.Complete && t.Handled > 0 {
+				return fmt.Sprintf("%.0f msg/s (only %d done at the %.0f s limit)", t.MsgsPerS, t.Handled, t.WallS)
+			}
+			return skippedOr(t.Skipped, t.Error, fmt.Sprintf("%.0f msg/s (%.1f s)", t.MsgsPerS, t.WallS))
+		}
+		faster := imf.Skipped != "" || imf.Error != "" || bd.MsgsPerS > imf.MsgsPerS
+		add(fmt.Sprintf("backlog: all, %d msgs: rate (wall)", b.Messages), rate(bd), rate(imf), "≥ 200 msg/s, > imapfilter",
+			verdict(bd.Complete && bd.MsgsPerS >= 200 && faster))
+		add("backlog peak RSS", mb(bd.PeakRSSKB), skippedOr(imf.Skipped, "", mb(imf.PeakRSSKB)), "< 64 MB", verdict(bd.Error == "" && bd.PeakRSSKB < 64*1024))
+		bytesOf := func(t backlogTool) string {
+			return fmt.Sprintf("%.0f MB (%.0f%%)", float64(t.BytesFromIM)/1e6, 100*float64(t.BytesFromIM)/float64(max(1, b.MailboxBytes)))
+		}
+		add(fmt.Sprintf("backlog bytes fetched of %.0f MB (%.0f MB attachments)", float64(b.MailboxBytes)/1e6, float64(b.AttachBytes)/1e6),
+			bytesOf(bd), skippedOr(imf.Skipped, "", bytesOf(imf)), "text+headers only (≤ 1.2× non-attachment bytes)",
+			verdict(bd.Error == "" && float64(bd.BytesFromIM) < 1.2*float64(b.MailboxBytes-b.AttachBytes)))
+		state := func(t backlogTool) string {
+			return fmt.Sprintf("%d flagged in INBOX, %d held", t.Flagged, t.Held)
+		}
+		add(fmt.Sprintf("backlog outcome (%d emergencies, %d benign)", b.Emergencies, b.Messages-b.Emergencies),
+			state(bd)+fmt.Sprintf(", %d alerts", bd.Alerts), skippedOr(imf.Skipped, "", state(imf)), "exact",
+			verdict(bd.Complete && bd.Flagged == b.Emergencies && bd.InboxLeft == b.Emergencies && bd.Held == b.Messages-b.Emergencies && bd.Alerts == b.Emergencies))
+	}
+	if i := r.Idle; i != nil {
+		bd, imf := i.Boundaryd, i.Imapfilter
+		dur := time.Duration(bd.DurationS * float64(time.Second)).Round(time.Second)
+		add(fmt.Sprintf("idle RSS max over %s", dur), skippedOr("", bd.Error, mb(bd.RSSMaxKB)), skippedOr(imf.Skipped, imf.Error, mb(imf.RSSMaxKB)),
+			"< 25 MB", verdict(bd.Error == "" && bd.RSSMaxKB > 0 && bd.RSSMaxKB < 25*1024))
+		cpu := func(t idleTool) string { return fmt.Sprintf("%.2f s (%.3f%%)", t.CPUS, t.CPUPercent) }
+		add("idle CPU", skippedOr("", bd.Error, cpu(bd)), skippedOr(imf.Skipped, imf.Error, cpu(imf)), "-", "info")
+		add("idle goroutines start -> end (max)", fmt.Sprintf("%d -> %d (%d)", bd.GoroutinesT0, bd.GoroutinesT1, bd.GoroutineMax), "n/a",
+			"stable", verdict(bd.Error == "" && bd.GoroutinesT0 > 0 && bd.GoroutinesT1 <= bd.GoroutinesT0+2))
+	}
+	if m := r.Memory; m != nil {
+		add(fmt.Sprintf("peak RSS: %.0f MB message vs %.0f KB message", float64(m.Big.MessageBytes)/1e6, float64(m.Small.MessageBytes)/1e3),
+			fmt.Sprintf("%s vs %s", mb(m.Big.PeakRSSKB), mb(m.Small.PeakRSSKB)), "n/a", "big ≤ small (+10%)",
+			verdict(m.Big.Error == "" && m.Small.Error == "" && float64(m.Big.PeakRSSKB) <= 1.10*float64(m.Small.PeakRSSKB)))
+		add("bytes fetched for that one message", fmt.Sprintf("%.1f KB vs %.1f KB", float64(m.Big.BytesFetched)/1e3, float64(m.Small.BytesFetched)/1e3), "n/a", "-", "info")
+	}
+	if c := r.Classify; c != nil {
+		for _, k := range c.Cases {
+			add("classify "+k.Name, fmt.Sprintf("%.1f MB/s, %.0f allocs/op, %.0f B/op", k.MBPerS, k.Allocs, k.BPerOp), "n/a", "-", "info")
+		}
+	}
+}
+
+func (r *report) printTable(w io.Writer) {
+	fmt.Fprintf(w, "\nboundaryd bench (%s) — %s — %s — %s, Dovecot %s — %.0f s\n\n", r.Mode, r.Date, r.Machine, r.Go, r.Dovecot, r.WallS)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tboundaryd\timapfilter\ttarget\tresult")
+	for _, x := range r.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.Scenario, x.Boundaryd, x.Imapfilter, x.Target, x.Result)
+	}
+	_ = tw.Flush()
+	for _, n := range r.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+}
+
+func (r *report) writeJSON(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
