@@ -194,6 +194,7 @@ func TestDovecotRestartMidIdle(t *testing.T) {
 	}
 	e.waitHandled(10)
 	smtpIDs, hookIDs := e.alertIDs(b, b.emergencies(), waitLimit)
+	e.stop() // the server's state is read once the daemon has stopped moving things
 	assertOutcome(t, check(t, srv, b, smtpIDs, hookIDs), b, 0)
 	if !strings.Contains(e.logs.String(), "reconnecting") {
 		t.Errorf("no reconnection logged after the restart")
@@ -226,6 +227,7 @@ func TestConnectionCutsWhileMailArrives(t *testing.T) {
 	waitUnique(t, e, len(b.raws))
 	proxy.CutRandomly(0)
 	smtpIDs, hookIDs := e.alertIDs(b, b.emergencies(), waitLimit)
+	e.stop() // the server's state is read once the daemon has stopped moving things
 	o := check(t, srv, b, smtpIDs, hookIDs)
 	t.Logf("connections cut: %d", proxy.Cuts())
 	if proxy.Cuts() == 0 {
@@ -309,6 +311,7 @@ func TestUIDValidityChangeLive(t *testing.T) {
 	}
 	waitUnique(t, e, 10)
 	smtpIDs, hookIDs := e.alertIDs(b, b.emergencies(), waitLimit)
+	e.stop() // the server's state is read once the daemon has stopped moving things
 	assertOutcome(t, check(t, srv, b, smtpIDs, hookIDs), b, 0)
 	if !strings.Contains(e.logs.String(), "UIDVALIDITY changed") {
 		t.Errorf("the UIDVALIDITY change was not noticed")
