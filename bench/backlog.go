@@ -49,13 +49,14 @@ type backlogResult struct {
 func (b *bench) writeMaildir(users []string, seq int, raw []byte) error {
 	name := strconv.FormatInt(b.gen.now.Unix(), 10) + ".M" + strconv.Itoa(seq) + "P" + strconv.Itoa(os.Getpid()) + ".bench"
 	var first string
+	uid, gid := b.dc.srv.Owner()
 	for i, u := range users {
 		p := filepath.Join(b.dc.maildir(u), "new", name)
 		if i == 0 {
 			if err := os.WriteFile(p, raw, 0o600); err != nil {
 				return err
 			}
-			if err := os.Chown(p, b.dc.uid, b.dc.gid); err != nil && os.Geteuid() == 0 {
+			if err := os.Chown(p, uid, gid); err != nil && os.Geteuid() == 0 {
 				return err
 			}
 			first = p

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -271,4 +272,13 @@ func (s *subprocess) waitHandled(ctx context.Context, n int, limit time.Duration
 			return time.Time{}, last, fmt.Errorf("only %d of %d messages handled within %s", last, n, limit)
 		}
 	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }

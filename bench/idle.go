@@ -135,7 +135,7 @@ func (b *bench) idleBoundaryd(ctx context.Context) idleTool {
 	if err := b.dc.createMailbox(ctx, "idle-bd", "Held"); err != nil {
 		return idleTool{Error: err.Error()}
 	}
-	sub, err := startSubprocess(ctx, b.bin, dir, daemonCfg{imapPort: b.dc.port, user: "idle-bd", smtpPort: smtpS.port,
+	sub, err := startSubprocess(ctx, b.bin, dir, daemonCfg{imapPort: b.dc.srv.Port(), user: "idle-bd", smtpPort: smtpS.port,
 		hookURL: hook.url, stateDir: filepath.Join(dir, "state"), backlog: "new"})
 	if err != nil {
 		return idleTool{Error: err.Error()}
@@ -166,7 +166,7 @@ func (b *bench) idleImapfilter(ctx context.Context) idleTool {
 	if err := b.dc.createMailbox(ctx, "idle-imf", "Held"); err != nil {
 		return idleTool{Error: err.Error()}
 	}
-	cmd, done, err := startImapfilter(dir, imapfilterConfig(b.dc.port, "idle-imf", true))
+	cmd, done, err := startImapfilter(dir, imapfilterConfig(b.dc.srv.Port(), "idle-imf", true))
 	if err != nil {
 		return idleTool{Error: err.Error()}
 	}

@@ -254,7 +254,7 @@ func (b *bench) runLatency(ctx context.Context) (latencyResult, error) {
 	}
 	defer logf.Close()
 	_ = os.Setenv(passwordEnv, password)
-	d, err := startInProcess(ctx, daemonCfg{imapPort: b.dc.port, user: "lat-bd", smtpPort: smtpS.port, hookURL: hook.url,
+	d, err := startInProcess(ctx, daemonCfg{imapPort: b.dc.srv.Port(), user: "lat-bd", smtpPort: smtpS.port, hookURL: hook.url,
 		stateDir: filepath.Join(b.work, "lat-bd-state"), backlog: "new"}, logf)
 	if err != nil {
 		return res, err
@@ -281,7 +281,7 @@ func (b *bench) runLatency(ctx context.Context) (latencyResult, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, err
 	}
-	cmd, done, err := startImapfilter(dir, imapfilterConfig(b.dc.port, "lat-imf", true))
+	cmd, done, err := startImapfilter(dir, imapfilterConfig(b.dc.srv.Port(), "lat-imf", true))
 	if err != nil {
 		return res, err
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -65,4 +67,18 @@ func cpuSeconds(pid int) (float64, bool) {
 		return 0, false
 	}
 	return (u + s) / clockTicks, true
+}
+
+// statFields returns /proc/PID/stat after the command name: field 0 is the
+// state, 1 the parent pid, 11 utime, 12 stime.
+func statFields(pid int) ([]string, bool) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return nil, false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return nil, false
+	}
+	return strings.Fields(string(stat[i+1:])), true
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -77,15 +76,4 @@ func listMessages(addr, user, password, mailbox string) ([]Message, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
 	_ = c.Logout().Wait()
 	return out, nil
-}
-
-// freePort asks the kernel for a free TCP port on 127.0.0.1.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return strconv.Atoi(p)
 }
