@@ -234,6 +234,9 @@ func TestConnectionCutsWhileMailArrives(t *testing.T) {
 		t.Errorf("the proxy never cut a connection: the test proved nothing")
 	}
 	assertOutcome(t, o, b, 0)
+	if t.Failed() {
+		t.Logf("daemon log:\n%s", e.logs.String())
+	}
 }
 
 // waitUnique waits until n distinct messages were handled (a message cut

@@ -70,6 +70,40 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 			d.opts.OnReady()
 		}
 	})
+	if err := d.scan(ctx, s, sel.UIDValidity, hwm); err != nil {
+		return err
+	}
+	if s != d.session {
+		// First pass of a new session: settle what a broken connection or
+		// a crash left half-done.
+		if err := d.reconcile(ctx, s); err != nil {
+			return err
+		}
+		d.session = s
+	}
+	// Mail that arrived while the pass ran was announced by EXISTS, but a
+	// reselect (reconcile, an interrupted copy) discards queued news: one
+	// more search makes sure nothing waits for the next IDLE refresh.
+	v2, h2, ok2, err := d.st.HighWater(inbox)
+	if err != nil {
+		return imapwatch.Permanent(fmt.Errorf("reading state: %w", err))
+	}
+	if ok2 && v2 == sel.UIDValidity {
+		hwm = h2
+	}
+	if err := d.scan(ctx, s, sel.UIDValidity, hwm); err != nil {
+		return err
+	}
+	if m := d.opts.Metrics; m != nil {
+		if st, err := s.Status(ctx, d.cfg.IMAP.HoldFolder); err == nil {
+			m.SetHeld(int(st.NumMessages))
+		}
+	}
+	return nil
+}
+
+// scan handles every inbox message above hwm, in batches.
+func (d *Daemon) scan(ctx context.Context, s *imapwatch.Session, validity, hwm uint32) error {
 	uids, err := s.UIDsAfter(ctx, hwm)
 	if err != nil {
 		return err
@@ -85,25 +119,12 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 			return err
 		}
 		d.batch = min(d.opts.BatchSize, d.batch*2)
-		if err := d.handleBatch(ctx, s, msgs, sel.UIDValidity, batch[len(batch)-1]); err != nil {
+		if err := d.handleBatch(ctx, s, msgs, validity, batch[len(batch)-1]); err != nil {
 			return err
 		}
 		progress.done(len(batch))
 	}
 	progress.finish()
-	if s != d.session {
-		// First pass of a new session: settle what a broken connection or
-		// a crash left half-done.
-		if err := d.reconcile(ctx, s); err != nil {
-			return err
-		}
-		d.session = s
-	}
-	if m := d.opts.Metrics; m != nil {
-		if st, err := s.Status(ctx, d.cfg.IMAP.HoldFolder); err == nil {
-			m.SetHeld(int(st.NumMessages))
-		}
-	}
 	return nil
 }
 
@@ -295,6 +316,21 @@ func (d *Daemon) act(ctx context.Context, s *imapwatch.Session, items []*item) e
 		uids[i] = it.f.UID
 	}
 	err := s.HoldUIDs(ctx, uids, d.cfg.IMAP.HoldFolder)
+	if err == nil && s.Caps().Move {
+		// A server that answered OK to MOVE must have taken every message
+		// away; one left behind would be in two places. Seen with Dovecot
+		// when the client vanished mid-move.
+		left, perr := s.Present(ctx, uids)
+		if perr != nil {
+			return perr
+		}
+		for _, uid := range left {
+			d.log.Error("the server kept a moved message in the inbox; removing the original", "uid", uid)
+			if err := s.Remove(ctx, uid); err != nil {
+				return err
+			}
+		}
+	}
 	if err == nil || !isServerRefusal(err) || len(holds) == 1 {
 		if err != nil && isServerRefusal(err) {
 			d.holdFailed(holds[0], err)

@@ -127,3 +127,33 @@ func uidSet(uids []uint32) imap.UIDSet {
 	}
 	return set
 }
+
+// Present returns which of uids are still in the selected mailbox and not
+// flagged \Deleted: after a move, what the server did not take away.
+func (s *Session) Present(ctx context.Context, uids []uint32) ([]uint32, error) {
+	if len(uids) == 0 {
+		return nil, nil
+	}
+	var out []uint32
+	err := s.cmd(ctx, "imap uid search present", func() error {
+		data, err := s.c.UIDSearch(&imap.SearchCriteria{
+			UID:     []imap.UIDSet{uidSet(uids)},
+			NotFlag: []imap.Flag{imap.FlagDeleted},
+		}, nil).Wait()
+		if err != nil {
+			return err
+		}
+		want := map[uint32]bool{}
+		for _, u := range uids {
+			want[u] = true
+		}
+		for _, u := range data.AllUIDs() {
+			if want[uint32(u)] {
+				out = append(out, uint32(u))
+			}
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out, err
+}
