@@ -40,24 +40,7 @@ func TestGeneralContext(t *testing.T) {
 		{"weak pair", "I know where he lives. I'm waiting for him to come out.", VerdictEscalate, ""},
 		{"weak alone", "Thank you for listening last week.", VerdictHold, "weak-alone"},
 	}
-	c := newTestClassifier(t)
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := c.Classify(msg("hello", tc.text))
-			if r.Verdict != tc.want {
-				t.Fatalf("%q: got %s, want %s\n  matches %s\n  suppressed %s", tc.text, r.Verdict, tc.want, describeMatches(r.Matches), describeSuppressed(r.Suppressed))
-			}
-			if tc.reason == "" {
-				return
-			}
-			for _, s := range r.Suppressed {
-				if s.Reason == tc.reason {
-					return
-				}
-			}
-			t.Errorf("%q: want a suppression %q, got %s", tc.text, tc.reason, describeSuppressed(r.Suppressed))
-		})
-	}
+	runCases(t, cases)
 }
 
 // TestAppealWording checks that fundraising wording silences third-person crisis words only.

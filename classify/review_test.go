@@ -1,6 +1,9 @@
 package classify
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestReviewContext covers the context behaviours added after the held-out and sealed review: a past verb after
 // "and"/"et" stays in the past, a person who "left" is not an urge that passed, "sans arrêt" is no negation,
@@ -18,7 +21,7 @@ func TestReviewContext(t *testing.T) {
 		{"reported speech, third party", "My colleague said that he would kill himself tonight and left the office.", VerdictEscalate, ""},
 		{"reported speech, not third party", "My sister told me that she has thoughts of suicide since the divorce.", VerdictHold, "topic"},
 		{"school assembly", "My son's school had an assembly about self-harm and he has questions.", VerdictHold, "topic"},
-		{"reading list subject", "Reading list: self-harm in adolescents", VerdictHold, "topic"},
+		{"reading list subject", "Subject: Reading list: self-harm in adolescents", VerdictHold, "topic"},
 		{"film scene fr", "J'ai vu le film. La scène où elle se pend m'a bouleversée.", VerdictHold, "topic"},
 		{"cours fr", "Ma fille a eu une intervention sur l'automutilation, elle pose des questions.", VerdictHold, "topic"},
 		{"diary pages", "I found my old diary. Page after page of 'I want to die'.", VerdictHold, "topic"},
@@ -69,14 +72,17 @@ func TestSafetyNet(t *testing.T) {
 	runCases(t, cases)
 }
 
+// runCases classifies each text as a message body (or, written "Subject: ...",
+// as the subject of a bland message) and checks the verdict and, when given,
+// the reason of a suppression.
 func runCases(t *testing.T, cases []struct{ name, text, want, reason string }) {
 	t.Helper()
 	c := newTestClassifier(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.Classify(msg("hello", tc.text))
-			if tc.name == "reading list subject" {
-				r = c.Classify(msg(tc.text, "Could you recommend a couple of papers?"))
+			if subject, ok := strings.CutPrefix(tc.text, "Subject: "); ok {
+				r = c.Classify(msg(subject, "Could you recommend a couple of papers?"))
 			}
 			if r.Verdict != tc.want {
 				t.Fatalf("%q: got %s, want %s\n  matches %s\n  suppressed %s", tc.text, r.Verdict, tc.want, describeMatches(r.Matches), describeSuppressed(r.Suppressed))
