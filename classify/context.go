@@ -209,6 +209,19 @@ func from(hits []ctxHit, tok int) int {
 	return sort.Search(len(hits), func(i int) bool { return hits[i].start >= tok })
 }
 
+// sameScope returns the hits (in start order) that begin in the same scope —
+// segment or sentence, as numbered by scope — as token s, at most maxScan of
+// them.
+func sameScope(hits []ctxHit, scope []int32, s int) []ctxHit {
+	id := scope[s]
+	lo := sort.Search(len(hits), func(i int) bool { return scope[hits[i].start] >= id })
+	hi := lo
+	for hi < len(hits) && hi-lo < maxScan && scope[hits[hi].start] == id {
+		hi++
+	}
+	return hits[lo:hi]
+}
+
 // suppression returns why a match of tokens [s, e) does not count, or "" when it does. A third-party rule is
 // not cancelled by reported speech ("he said that he...", "il a dit qu'il..."): someone telling of another
 // person's danger is exactly what such a rule is for.
@@ -257,10 +270,7 @@ func (fc *fieldContext) suppression(s, e int, langs uint8, negatable, thirdParty
 // match counts only in the match's own clause ("I wanted to die in 2019", not "I want to die, like in 2019").
 func (fc *fieldContext) past(s, e int, langs uint8) string {
 	hits := fc.hits[kPast]
-	id := fc.segment[s]
-	lo := sort.Search(len(hits), func(i int) bool { return fc.segment[hits[i].start] >= id })
-	for i, n := lo, 0; i < len(hits) && fc.segment[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
-		h := hits[i]
+	for _, h := range sameScope(hits, fc.segment, s) {
 		if h.lang&langs == 0 || (h.start >= s && h.start < e) {
 			continue
 		}
@@ -301,10 +311,7 @@ func (fc *fieldContext) story(s, e int, langs uint8) string {
 			return ""
 		}
 	}
-	id := fc.segment[s]
-	lo := sort.Search(len(hits), func(i int) bool { return fc.segment[hits[i].start] >= id })
-	for i, n := lo, 0; i < len(hits) && fc.segment[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
-		h := hits[i]
+	for _, h := range sameScope(hits, fc.segment, s) {
 		if h.lang&langs == 0 || (h.start < e && s < h.end) {
 			continue
 		}
@@ -425,10 +432,7 @@ func (fc *fieldContext) pseudoAt(a, b int) bool {
 // inScope returns a hit of kind k outside [s, e) sharing token s's scope (segment or sentence).
 func (fc *fieldContext) inScope(k int, scope []int32, s, e int, langs uint8) string {
 	hits := fc.hits[k]
-	id := scope[s]
-	lo := sort.Search(len(hits), func(i int) bool { return scope[hits[i].start] >= id })
-	for i, n := lo, 0; i < len(hits) && scope[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
-		h := hits[i]
+	for _, h := range sameScope(hits, scope, s) {
 		if h.lang&langs != 0 && (e < 0 || h.start < s || h.start >= e) {
 			return h.src
 		}
@@ -440,10 +444,7 @@ func (fc *fieldContext) inScope(k int, scope []int32, s, e int, langs uint8) str
 // myself, but they passed"), or before it in the same segment.
 func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
 	hits := fc.hits[kResolved]
-	id := fc.sentence[s]
-	lo := sort.Search(len(hits), func(i int) bool { return fc.sentence[hits[i].start] >= id })
-	for i, n := lo, 0; i < len(hits) && fc.sentence[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
-		h := hits[i]
+	for _, h := range sameScope(hits, fc.sentence, s) {
 		if h.lang&langs == 0 || (h.start > 0 && personSubjects[fc.toks[h.start-1].key]) || personSubjects[fc.toks[h.start].key] {
 			continue
 		}
@@ -464,10 +465,7 @@ var firstPersonWords = map[string]bool{"i": true, "me": true, "my": true, "mysel
 // topicOf finds a marker of kind k (topic or reported speech) that governs the match.
 func (fc *fieldContext) topicOf(k, s, e int, langs uint8) string {
 	hits := fc.hits[k]
-	id := fc.segment[s]
-	lo := sort.Search(len(hits), func(i int) bool { return fc.segment[hits[i].start] >= id })
-	for i, n := lo, 0; i < len(hits) && fc.segment[hits[i].start] == id && n < maxScan; i, n = i+1, n+1 {
-		h := hits[i]
+	for _, h := range sameScope(hits, fc.segment, s) {
 		if h.lang&langs == 0 || (h.start < e && s < h.end) {
 			continue
 		}
