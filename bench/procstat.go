@@ -2,11 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/boundaryd/boundaryd/internal/procfs"
 )
 
 // rssParts reads RssAnon and RssFile of pid in KiB: heap and stacks
@@ -57,7 +57,7 @@ func memKB(pid int) (rss, hwm int64, ok bool) {
 
 // cpuSeconds is the user+system CPU time pid has used.
 func cpuSeconds(pid int) (float64, bool) {
-	f, ok := statFields(pid)
+	f, ok := procfs.StatFields(pid)
 	if !ok || len(f) < 13 {
 		return 0, false
 	}
@@ -67,18 +67,4 @@ func cpuSeconds(pid int) (float64, bool) {
 		return 0, false
 	}
 	return (u + s) / clockTicks, true
-}
-
-// statFields returns /proc/PID/stat after the command name: field 0 is the
-// state, 1 the parent pid, 11 utime, 12 stime.
-func statFields(pid int) ([]string, bool) {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return nil, false
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return nil, false
-	}
-	return strings.Fields(string(stat[i+1:])), true
 }

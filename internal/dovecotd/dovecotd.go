@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/boundaryd/boundaryd/internal/procfs"
 )
 
 // User is one mail account.
@@ -344,7 +346,7 @@ func descendants(pid int) []int {
 		if err != nil {
 			continue
 		}
-		if f, ok := statFields(p); ok && len(f) > 1 {
+		if f, ok := procfs.StatFields(p); ok && len(f) > 1 {
 			if pp, err := strconv.Atoi(f[1]); err == nil {
 				parent[p] = pp
 			}
@@ -367,20 +369,6 @@ func descendants(pid int) []int {
 
 // processAlive is false for a gone or zombie process.
 func processAlive(pid int) bool {
-	f, ok := statFields(pid)
+	f, ok := procfs.StatFields(pid)
 	return ok && len(f) > 0 && f[0] != "Z"
-}
-
-// statFields returns /proc/PID/stat after the command name (which may hold
-// spaces): field 0 is the state, 1 the parent pid.
-func statFields(pid int) ([]string, bool) {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return nil, false
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return nil, false
-	}
-	return strings.Fields(string(stat[i+1:])), true
 }
