@@ -23,12 +23,12 @@ const Kind = "auto-reply"
 
 // Options configure the acknowledgement; templates use text/template with Data.
 type Options struct {
-	From            string // "Name <addr>": the therapist's sending address
-	SubjectTemplate string // default "Re: {{.Subject}}"
-	BodyTemplate    string // default: a short text in Lang
-	Lang            string // "en" (default) or "fr": for the default body
-	Now             time.Time
-	Hostname        string // right side of the Message-ID; default "boundaryd"
+	From            string    // "Name <addr>": the therapist's sending address
+	SubjectTemplate string    // default "Re: {{.Subject}}"
+	BodyTemplate    string    // default: a short text in Lang
+	Lang            string    // "en" (default) or "fr": for the default body
+	Now             time.Time // Date header and Message-ID (required: the caller's clock)
+	Hostname        string    // right side of the Message-ID; default "boundaryd"
 }
 
 // Data is what the templates may use: {{.NextWindow}}, {{.SenderName}}, {{.Subject}}. Build cleans SenderName
@@ -126,7 +126,7 @@ func Build(o Options, m *classify.Message, d Data) (raw []byte, to string, err e
 
 	now := o.Now
 	if now.IsZero() {
-		now = time.Now()
+		return nil, "", errors.New("autoreply: no time given (Options.Now)")
 	}
 	host := o.Hostname
 	if !validIDPart(host) {

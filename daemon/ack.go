@@ -7,6 +7,7 @@ import (
 
 	"github.com/boundaryd/boundaryd/autoreply"
 	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/notify"
 	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
@@ -27,7 +28,7 @@ func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, received t
 	if !ar.Enabled || d.cfg.SMTP == nil {
 		return false
 	}
-	if !received.IsZero() && time.Since(received) > ackMaxAge {
+	if !received.IsZero() && clock.Since(d.clock, received) > ackMaxAge {
 		// Old mail sorted at a first start (backlog: all) or after a
 		// rescan: a patient is not answered days later.
 		return false

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
 )
@@ -66,7 +67,7 @@ func (d *Daemon) serveControl(ctx context.Context) error {
 
 func (d *Daemon) answer(ctx context.Context, c net.Conn) {
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Minute))
+	_ = c.SetDeadline(clock.NetDeadline(10 * time.Minute))
 	var req ControlRequest
 	line, err := bufio.NewReader(c).ReadBytes('\n')
 	if err == nil {

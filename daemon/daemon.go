@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/health"
 	"github.com/boundaryd/boundaryd/imapwatch"
@@ -43,8 +44,10 @@ type Options struct {
 	OnHandled func(Handled)
 	// OnWindow, when set, is called after each reading window delivery.
 	OnWindow func(WindowResult)
-	// Clock drives the reading windows (default: the system clock).
-	Clock schedule.Clock
+	// Clock is the one time source: reading windows, acknowledgements,
+	// alert retries (default: the system clock). The store passed to New
+	// must be opened with the same clock.
+	Clock clock.Clock
 	// Metrics, when set, is kept up to date for /metrics and /healthz.
 	Metrics *health.Metrics
 	// OnReady, when set, is called once, when the first session is logged
@@ -73,7 +76,7 @@ type Daemon struct {
 	st      *store.Store
 	disp    *notify.Dispatcher
 	self    map[string]bool
-	clock   schedule.Clock
+	clock   clock.Clock
 	windows *schedule.Windows
 	// mu serialises inbox passes and window deliveries, so a release never
 	// races a hold of the same message.
@@ -102,7 +105,7 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 		return nil, fmt.Errorf("emergency rules: %w", err)
 	}
 	if opts.Clock == nil {
-		opts.Clock = schedule.SystemClock()
+		opts.Clock = clock.System()
 	}
 	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, cl: cl, st: st, self: selfAddresses(cfg), clock: opts.Clock, batch: opts.BatchSize}
 	var pauses []schedule.Pause
@@ -126,6 +129,7 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 		MinBackoff: opts.MinBackoff * 2,
 		MaxBackoff: opts.MaxBackoff,
 		Logger:     d.log,
+		Clock:      d.clock,
 	}
 	if m := opts.Metrics; m != nil {
 		dopts.Observe = func(r notify.Result) { m.AlertResult(r.Channel, r.Err == nil, r.Latency) }
@@ -189,6 +193,7 @@ func (d *Daemon) channels() ([]notify.Channel, error) {
 				From:     d.cfg.SMTP.From,
 				To:       a.To,
 				Location: d.cfg.Location,
+				Clock:    d.clock,
 			})
 			if err != nil {
 				return nil, err

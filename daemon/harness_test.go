@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/health"
 	"github.com/boundaryd/boundaryd/internal/testimap"
 	"github.com/boundaryd/boundaryd/internal/testsmtp"
-	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -94,7 +94,7 @@ type env struct {
 	done    chan error
 	logs    *syncBuffer
 	windows chan WindowResult
-	clock   schedule.Clock
+	clock   clock.Clock
 	metrics *health.Metrics
 }
 
@@ -108,7 +108,7 @@ type envOpts struct {
 	extraYAML    string
 	stateDir     string
 	patients     string // YAML list, default ["*@patients.example"]
-	clock        schedule.Clock
+	clock        clock.Clock
 }
 
 func testConfig(t *testing.T, srv server, sink *testsmtp.Sink, hook *webhookSink, o envOpts) *config.Config {
@@ -172,7 +172,7 @@ func startEnv(t *testing.T, srv deliverer, o envOpts) *env {
 func (e *env) start() {
 	t := e.t
 	var err error
-	e.st, err = store.Open(e.cfg.StateDir, store.Options{})
+	e.st, err = store.Open(e.cfg.StateDir, store.Options{Clock: e.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

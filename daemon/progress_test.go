@@ -5,18 +5,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boundaryd/boundaryd/clock"
 )
 
 func TestProgressReportsCountRateAndTimeLeft(t *testing.T) {
 	var buf syncBuffer
-	p := newProgress(slog.New(slog.NewTextHandler(&buf, nil)), 1000)
+	clk := clock.NewFake(time.Date(2031, 5, 6, 7, 0, 0, 0, time.UTC))
+	p := newProgress(slog.New(slog.NewTextHandler(&buf, nil)), clk, 1000)
 	p.done(100)
 	if buf.String() != "" {
 		t.Fatalf("reported before %s: %s", progressEvery, buf.String())
 	}
 	// Ten seconds into the pass, 400 of 1000 done: 40/s, 15 s left.
-	p.start = p.start.Add(-10 * time.Second)
-	p.last = p.last.Add(-10 * time.Second)
+	clk.Advance(10 * time.Second)
 	p.done(300)
 	out := buf.String()
 	for _, want := range []string{"done=400", "of=1000", "per_second=40", "time_left=15s"} {

@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/imapwatch"
 	"github.com/boundaryd/boundaryd/notify"
 	"github.com/boundaryd/boundaryd/store"
@@ -108,7 +109,7 @@ func (d *Daemon) scan(ctx context.Context, s *imapwatch.Session, validity, hwm u
 	if err != nil {
 		return err
 	}
-	progress := newProgress(d.log, len(uids))
+	progress := newProgress(d.log, d.clock, len(uids))
 	for len(uids) > 0 {
 		n := min(d.batch, len(uids))
 		batch := uids[:n]
@@ -234,7 +235,7 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 // decide classifies a batch and plans what to do with each message.
 func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity uint32) ([]*item, error) {
 	var items []*item
-	now := time.Now()
+	now := d.clock.Now()
 	for _, f := range fs {
 		if slices.Contains(f.Flags, string(imap.FlagDeleted)) {
 			// Another client (or our own COPY fallback without UIDPLUS) is
@@ -513,6 +514,7 @@ func inFlight(r store.Record) store.Record {
 // rescan after a UIDVALIDITY change) is going, every few seconds.
 type progress struct {
 	log          *slog.Logger
+	clock        clock.Clock
 	total, count int
 	start, last  time.Time
 }
@@ -521,14 +523,14 @@ type progress struct {
 // say nothing.
 const progressEvery = 5 * time.Second
 
-func newProgress(log *slog.Logger, total int) *progress {
-	now := time.Now()
-	return &progress{log: log, total: total, start: now, last: now}
+func newProgress(log *slog.Logger, c clock.Clock, total int) *progress {
+	now := c.Now()
+	return &progress{log: log, clock: c, total: total, start: now, last: now}
 }
 
 func (p *progress) done(n int) {
 	p.count += n
-	now := time.Now()
+	now := p.clock.Now()
 	if now.Sub(p.last) < progressEvery || p.count >= p.total {
 		return
 	}
@@ -540,7 +542,7 @@ func (p *progress) done(n int) {
 }
 
 func (p *progress) finish() {
-	if time.Since(p.start) >= progressEvery {
-		p.log.Info("inbox sorted", "messages", p.total, "took", time.Since(p.start).Round(time.Second))
+	if took := clock.Since(p.clock, p.start); took >= progressEvery {
+		p.log.Info("inbox sorted", "messages", p.total, "took", took.Round(time.Second))
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/digest"
 	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/internal/backoff"
 	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
 )
@@ -48,7 +50,8 @@ func (d *Daemon) windowLoop(ctx context.Context) {
 			return
 		}
 	}
-	backoff := time.Second
+	retry := backoff.Policy{Min: time.Second, Max: 5 * time.Minute}
+	failures := 0
 	for ctx.Err() == nil {
 		ws, err = d.st.WindowState()
 		if err != nil {
@@ -65,7 +68,7 @@ func (d *Daemon) windowLoop(ctx context.Context) {
 		if id == "" {
 			next := d.windows.Next(d.clock.Now())
 			d.log.Debug("next reading window", "at", next)
-			if err := schedule.Wait(ctx, d.clock, next); err != nil {
+			if err := clock.WaitUntil(ctx, d.clock, next); err != nil {
 				return
 			}
 			continue
@@ -75,16 +78,15 @@ func (d *Daemon) windowLoop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			d.log.Error("reading window delivery failed; retrying", "window", id, "err", err, "retry_in", backoff)
-			select {
-			case <-ctx.Done():
+			failures++
+			delay := retry.Delay(failures)
+			d.log.Error("reading window delivery failed; retrying", "window", id, "err", err, "retry_in", delay.Round(time.Millisecond))
+			if clock.Sleep(ctx, d.clock, delay) != nil {
 				return
-			case <-d.clock.After(backoff):
 			}
-			backoff = min(2*backoff, 5*time.Minute)
 			continue
 		}
-		backoff = time.Second
+		failures = 0
 		if d.opts.OnWindow != nil {
 			d.opts.OnWindow(res)
 		}

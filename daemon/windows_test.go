@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/digest"
 	"github.com/boundaryd/boundaryd/internal/testimap"
 	"github.com/boundaryd/boundaryd/schedule"
@@ -88,8 +89,8 @@ func TestWindowDigestAndRelease(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := mk(t)
 			// Tuesday 1 December 2026, 17:00 in Paris; the window is at 18:00.
-			clock := schedule.NewFakeClock(time.Date(2026, 12, 1, 17, 0, 0, 0, paris))
-			e := startEnv(t, srv, envOpts{clock: clock})
+			clk := clock.NewFake(time.Date(2026, 12, 1, 17, 0, 0, 0, paris))
+			e := startEnv(t, srv, envOpts{clock: clk})
 			e.waitReady()
 			var raws [][]byte
 			for i := range 5 {
@@ -101,7 +102,7 @@ func TestWindowDigestAndRelease(t *testing.T) {
 			if n := len(srv.Messages("Held")); n != 5 {
 				t.Fatalf("%d held before the window, want 5", n)
 			}
-			clock.Set(time.Date(2026, 12, 1, 18, 0, 30, 0, paris))
+			clk.Set(time.Date(2026, 12, 1, 18, 0, 30, 0, paris))
 			w := e.waitWindow()
 			if w.Messages != 5 || !w.Digest || w.Released != 5 {
 				t.Errorf("window result %+v", w)
@@ -160,8 +161,8 @@ func TestMissedWindowsDeliveredOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	clock := schedule.NewFakeClock(time.Date(2026, 12, 5, 12, 0, 0, 0, paris))
-	e := startEnv(t, srv, envOpts{clock: clock, stateDir: stateDir})
+	clk := clock.NewFake(time.Date(2026, 12, 5, 12, 0, 0, 0, paris))
+	e := startEnv(t, srv, envOpts{clock: clk, stateDir: stateDir})
 	w := e.waitWindow()
 	if w.Messages != 3 || !w.Digest {
 		t.Errorf("window %+v", w)
@@ -224,7 +225,7 @@ func TestCrashBetweenDigestAndRelease(t *testing.T) {
 			id := schedule.WindowID(window, paris)
 			// What the crashed daemon left: its digest in the inbox, the
 			// window pending in the state.
-			pre, err := digest.Build(digest.Options{WindowID: id, Window: window, Location: paris, From: "therapist@example.org"},
+			pre, err := digest.Build(digest.Options{WindowID: id, Window: window, Location: paris, From: "therapist@example.org", Now: window},
 				[]digest.Entry{{From: "p0@patients.example", Subject: "crash 0"}})
 			if err != nil {
 				t.Fatal(err)
@@ -239,8 +240,8 @@ func TestCrashBetweenDigestAndRelease(t *testing.T) {
 				t.Fatal(err)
 			}
 			st.Close()
-			clock := schedule.NewFakeClock(window.Add(10 * time.Minute))
-			e := startEnv(t, srv, envOpts{clock: clock, stateDir: stateDir})
+			clk := clock.NewFake(window.Add(10 * time.Minute))
+			e := startEnv(t, srv, envOpts{clock: clk, stateDir: stateDir})
 			w := e.waitWindow()
 			if w.Digest || w.Released != 3 {
 				t.Errorf("window after restart: %+v (want no new digest, 3 released)", w)

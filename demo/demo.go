@@ -22,11 +22,11 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-smtp"
 
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
 	"github.com/boundaryd/boundaryd/imapwatch"
 	"github.com/boundaryd/boundaryd/internal/memimap"
-	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -39,6 +39,10 @@ type Options struct {
 	Serve bool
 	// Out receives the narration.
 	Out io.Writer
+	// Monday is the day the demo's week starts, at 08:00 in Paris (default
+	// 30 November 2026). The week runs on a fake clock, so any Monday,
+	// however far from today, gives the same week.
+	Monday time.Time
 }
 
 // Outcome is what happened, for tests.
@@ -71,7 +75,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 type runner struct {
 	o       Options
 	out     io.Writer
-	clock   *schedule.FakeClock
+	clock   *clock.Fake
 	loc     *time.Location
 	handled chan daemon.Handled
 	windows chan daemon.WindowResult
@@ -96,9 +100,16 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	// Monday 30 November 2026, 08:00 in Paris.
-	start := time.Date(2026, 11, 30, 8, 0, 0, 0, r.loc)
-	r.clock = schedule.NewFakeClock(start)
+	monday := r.o.Monday
+	if monday.IsZero() {
+		monday = time.Date(2026, 11, 30, 0, 0, 0, 0, r.loc)
+	}
+	y, m, day := monday.In(r.loc).Date()
+	start := time.Date(y, m, day, 8, 0, 0, 0, r.loc)
+	if start.Weekday() != time.Monday {
+		return Outcome{}, fmt.Errorf("demo: the week starts on a Monday, not on %s", start.Format("Monday 2 January 2006"))
+	}
+	r.clock = clock.NewFake(start)
 
 	imapLn, mem, err := startIMAP()
 	if err != nil {
@@ -121,7 +132,7 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	st, err := store.Open(stateDir, store.Options{})
+	st, err := store.Open(stateDir, store.Options{Clock: r.clock})
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -10,10 +10,39 @@ import (
 // TestDemoWeek plays the demo week at full speed and checks what happened
 // (not how it was told).
 func TestDemoWeek(t *testing.T) {
+	playWeek(t, time.Time{})
+}
+
+// TestDemoWeekFarFromToday plays the same week years before and after the
+// real date: nothing in the pipeline may compare the demo's fake time with
+// the machine's clock (the first acknowledgement went missing once the real
+// date passed the demo's Monday).
+func TestDemoWeekFarFromToday(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, monday := range []time.Time{
+		time.Date(2019, 3, 25, 0, 0, 0, 0, paris),  // years behind, the week DST starts
+		time.Date(2041, 10, 21, 0, 0, 0, 0, paris), // years ahead
+	} {
+		t.Run(monday.Format("2006-01-02"), func(t *testing.T) { playWeek(t, monday) })
+	}
+}
+
+func TestDemoWeekRefusesAnotherDay(t *testing.T) {
+	_, err := Run(t.Context(), Options{Out: new(bytes.Buffer), Monday: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	if err == nil {
+		t.Fatal("a week starting on a Tuesday was accepted")
+	}
+}
+
+func playWeek(t *testing.T, monday time.Time) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	got, err := Run(ctx, Options{Out: &out})
+	got, err := Run(ctx, Options{Out: &out, Monday: monday})
 	if err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out.String())
 	}

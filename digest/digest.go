@@ -34,7 +34,7 @@ type Options struct {
 	From, To   string         // header addresses, e.g. "Cabinet Agostini <dr@example.org>"; To may equal From
 	HoldFolder string         // named in the digest when the messages stay held
 	Released   bool           // the messages are moved back to the inbox with this digest
-	Now        time.Time      // Date header; default time.Now()
+	Now        time.Time      // Date header (required: the caller's clock)
 }
 
 // ErrEmpty is returned by Build for a window with no held message: no digest is delivered then.
@@ -87,7 +87,7 @@ func Build(o Options, entries []Entry) ([]byte, error) {
 		loc = time.UTC
 	}
 	if o.Now.IsZero() {
-		o.Now = time.Now()
+		return nil, errors.New("digest: no time given (Options.Now)")
 	}
 	w := wordsFor(o.Lang)
 	v := buildView(o, w, loc, entries)

@@ -3,6 +3,8 @@ package health
 import (
 	"fmt"
 	"time"
+
+	"github.com/boundaryd/boundaryd/clock"
 )
 
 // DefaultGrace is how long the IMAP session may be down, or an alert
@@ -34,8 +36,8 @@ type Checker struct {
 	// Alerts reports the alert side; leave it nil (not a nil
 	// *notify.Dispatcher) when no channel is configured.
 	Alerts AlertSource
-	// Now is the clock (nil: time.Now).
-	Now func() time.Time
+	// Clock is the time source (nil: clock.System()).
+	Clock clock.Clock
 	// Grace is the tolerated outage (zero: DefaultGrace).
 	Grace time.Duration
 }
@@ -79,10 +81,11 @@ func (r Report) alertState() AlertState {
 
 // Check evaluates the current state.
 func (c *Checker) Check() Report {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
+	clk := c.Clock
+	if clk == nil {
+		clk = clock.System()
 	}
+	now := clk.Now
 	var s SessionState
 	if c.Session != nil {
 		s = c.Session()

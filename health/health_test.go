@@ -13,28 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/clock"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
-
-// fakeClock is a settable clock shared by Metrics and Checker.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // fakeAlerts stands in for notify's Dispatcher.Health.
 type fakeAlerts struct {
@@ -56,7 +39,7 @@ func (f *fakeAlerts) set(since time.Time, depth int) {
 }
 
 type fixture struct {
-	clock  *fakeClock
+	clock  *clock.Fake
 	alerts *fakeAlerts
 	m      *Metrics
 	base   string // http://127.0.0.1:port
@@ -66,13 +49,13 @@ type fixture struct {
 func start(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{
-		clock:  &fakeClock{t: time.Date(2026, 3, 3, 18, 0, 0, 0, time.UTC)},
+		clock:  clock.NewFake(time.Date(2026, 3, 3, 18, 0, 0, 0, time.UTC)),
 		alerts: &fakeAlerts{},
 	}
-	f.m = NewMetrics(f.clock.Now)
+	f.m = NewMetrics(f.clock)
 	srv := &Server{
 		Metrics: f.m,
-		Checker: &Checker{Session: f.m.Session, Alerts: f.alerts, Now: f.clock.Now},
+		Checker: &Checker{Session: f.m.Session, Alerts: f.alerts, Clock: f.clock},
 		Logger:  slog.New(slog.DiscardHandler),
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -21,8 +22,8 @@ var latencyBuckets = []float64{0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 18
 // that tests and several daemons in one process never collide. The methods
 // are safe for concurrent use.
 type Metrics struct {
-	reg *prometheus.Registry
-	now func() time.Time
+	reg   *prometheus.Registry
+	clock clock.Clock
 
 	handled      *prometheus.CounterVec
 	alerts       *prometheus.CounterVec
@@ -42,16 +43,16 @@ type Metrics struct {
 }
 
 // NewMetrics returns metrics with the Go runtime and process collectors
-// registered. now is the clock (nil: time.Now). The IMAP session counts as
+// registered. c is the clock (nil: clock.System()). The IMAP session counts as
 // down from this moment until the first SessionUp(true), so that a daemon
 // that never manages to log in turns unhealthy after the grace period.
-func NewMetrics(now func() time.Time) *Metrics {
-	if now == nil {
-		now = time.Now
+func NewMetrics(c clock.Clock) *Metrics {
+	if c == nil {
+		c = clock.System()
 	}
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		now: now,
+		reg:   prometheus.NewRegistry(),
+		clock: c,
 		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "messages_handled_total",
 			Help: "Messages classified and dealt with, by verdict (escalate, hold, pass, ...).",
@@ -104,7 +105,7 @@ func NewMetrics(now func() time.Time) *Metrics {
 		m.handled, m.alerts, m.latency, m.reconnects, m.sessionUp, m.sessionSince,
 		m.held, m.lastWindow, m.windows, m.outbox, m.alertFailing,
 	)
-	m.downSince = now()
+	m.downSince = c.Now()
 	m.sessionSince.Set(unixSeconds(m.downSince))
 	return m
 }
@@ -158,7 +159,7 @@ func (m *Metrics) SessionUp(up bool) {
 	case up:
 		m.up, m.downSince = true, time.Time{}
 	case m.up || m.downSince.IsZero():
-		m.up, m.downSince = false, m.now()
+		m.up, m.downSince = false, m.clock.Now()
 	}
 	m.sessionUp.Set(boolFloat(m.up))
 	m.sessionSince.Set(unixSeconds(m.downSince))

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/emersion/go-imap/v2"
-	"math/rand/v2"
 	"time"
+
+	"github.com/boundaryd/boundaryd/internal/backoff"
+	"github.com/emersion/go-imap/v2"
 )
 
 // Handler is called by Run after each (re)connection and after each Wait
@@ -18,8 +19,8 @@ type Handler func(ctx context.Context, s *Session) error
 // Run keeps one session alive until ctx ends: dial, login, ensure the hold
 // folder, select the inbox, call h, then Wait and call h again, forever.
 // Any failure (error, BYE, EOF, a stalled command) closes the session and
-// reconnects after an exponential backoff with jitter (MinBackoff doubling
-// to MaxBackoff), reset once a session is up and handled. The password
+// reconnects after an exponential backoff with jitter (backoff.Policy:
+// MinBackoff doubling to MaxBackoff), reset once a session is up and handled. The password
 // source is read again at every login.
 //
 // Run returns nil when ctx ends, the handler's Permanent error, or an
@@ -31,7 +32,8 @@ func Run(ctx context.Context, opts Options, h Handler) error {
 	}
 	opts = opts.withDefaults()
 	log := opts.Logger
-	backoff := opts.MinBackoff
+	retry := backoff.Policy{Min: opts.MinBackoff, Max: opts.MaxBackoff}
+	failures := 0 // since the last healthy session
 	everLoggedIn := false
 	for attempt := 1; ; attempt++ {
 		healthy, err := runSession(ctx, opts, h, &everLoggedIn)
@@ -52,9 +54,10 @@ func Run(ctx context.Context, opts Options, h Handler) error {
 			return err
 		}
 		if healthy {
-			backoff = opts.MinBackoff
+			failures = 0
 		}
-		delay := jitter(backoff)
+		failures++
+		delay := retry.Delay(failures)
 		log.Warn("imap session ended; reconnecting", "err", err, "attempt", attempt, "retry_in", delay.Round(time.Millisecond))
 		t := time.NewTimer(delay)
 		select {
@@ -63,18 +66,7 @@ func Run(ctx context.Context, opts Options, h Handler) error {
 			return nil
 		case <-t.C:
 		}
-		if !healthy {
-			backoff = min(2*backoff, opts.MaxBackoff)
-		}
 	}
-}
-
-// jitter spreads d over [d/2, 3d/2) so many clients do not reconnect in step.
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d)
 }
 
 // runSession runs one connection to its end. healthy reports that it got as

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/boundaryd/boundaryd/clock"
+	"github.com/boundaryd/boundaryd/internal/backoff"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -40,6 +41,9 @@ type DispatcherOptions struct {
 	AlarmAfter  time.Duration // all channels failing this long: log errors (default 5m)
 	AlarmEvery  time.Duration // repeat of that error (default 1m)
 	Logger      *slog.Logger  // default slog.Default()
+	// Clock decides when entries are due; it must be the store's clock,
+	// which stamps them (default clock.System()).
+	Clock clock.Clock
 	// Observe, when set, is called after every attempt (from the channel's
 	// goroutine; keep it fast).
 	Observe func(Result)
@@ -66,6 +70,9 @@ func (o DispatcherOptions) withDefaults() DispatcherOptions {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.System()
 	}
 	return o
 }
@@ -232,9 +239,6 @@ func (d *Dispatcher) dropOrphans() {
 }
 
 func (d *Dispatcher) runWorker(ctx context.Context, w *worker) {
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
 	for {
 		next := d.drain(ctx, w)
 		if ctx.Err() != nil {
@@ -242,20 +246,13 @@ func (d *Dispatcher) runWorker(ctx context.Context, w *worker) {
 		}
 		var wake <-chan time.Time
 		if !next.IsZero() {
-			timer.Reset(max(0, time.Until(next)))
-			wake = timer.C
+			wake = d.opts.Clock.After(max(0, clock.Until(d.opts.Clock, next)))
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.kick:
 		case <-wake:
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
 		}
 	}
 }
@@ -269,7 +266,7 @@ func (d *Dispatcher) drain(ctx context.Context, w *worker) time.Time {
 	entries, err := d.st.OutboxPending(name)
 	if err != nil {
 		d.log.Error("alert outbox unreadable", "channel", name, "err", err)
-		return time.Now().Add(d.opts.MinBackoff)
+		return d.opts.Clock.Now().Add(d.opts.MinBackoff)
 	}
 	var next time.Time
 	later := func(t time.Time) {
@@ -278,7 +275,7 @@ func (d *Dispatcher) drain(ctx context.Context, w *worker) time.Time {
 		}
 	}
 	for i, e := range entries {
-		now := time.Now()
+		now := d.opts.Clock.Now()
 		if e.NextAttempt.After(now) {
 			later(e.NextAttempt)
 			continue
@@ -317,10 +314,10 @@ func (d *Dispatcher) attempt(ctx context.Context, w *worker, e store.OutboxEntry
 		return true, time.Time{}
 	}
 	sctx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
-	start := time.Now()
+	start := d.opts.Clock.Now()
 	err := w.ch.Send(sctx, a)
 	cancel()
-	at := time.Now()
+	at := d.opts.Clock.Now()
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: not the channel's fault; retried at next start.
 		return false, time.Time{}
@@ -366,32 +363,23 @@ func (d *Dispatcher) observe(r Result) {
 }
 
 // backoff is exponential from MinBackoff, capped at MaxBackoff, with jitter
-// in [half, full] so that restarts do not synchronise retries.
+// so that restarts do not synchronise retries.
 func (d *Dispatcher) backoff(attempt int) time.Duration {
-	b := d.opts.MinBackoff
-	for i := 1; i < attempt && b < d.opts.MaxBackoff; i++ {
-		b *= 2
-	}
-	b = min(b, d.opts.MaxBackoff)
-	half := b / 2
-	return half + rand.N(half+1)
+	return backoff.Policy{Min: d.opts.MinBackoff, Max: d.opts.MaxBackoff}.Delay(attempt)
 }
 
 func (d *Dispatcher) alarmLoop(ctx context.Context) {
-	t := time.NewTicker(d.opts.AlarmEvery)
-	defer t.Stop()
 	for {
-		select {
-		case <-ctx.Done():
+		if clock.Sleep(ctx, d.opts.Clock, d.opts.AlarmEvery) != nil {
 			return
-		case <-t.C:
 		}
 		since, all := d.allFailingSince()
-		if !all || time.Since(since) < d.opts.AlarmAfter {
+		failing := clock.Since(d.opts.Clock, since)
+		if !all || failing < d.opts.AlarmAfter {
 			continue
 		}
 		depth, _ := d.st.OutboxDepth()
-		attrs := []any{"since", since.Format(time.RFC3339), "for", time.Since(since).Round(time.Second), "pending", depth}
+		attrs := []any{"since", since.Format(time.RFC3339), "for", failing.Round(time.Second), "pending", depth}
 		for _, w := range d.workers {
 			w.mu.Lock()
 			attrs = append(attrs, slog.String("channel."+w.ch.Name(), w.lastErr))

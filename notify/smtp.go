@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -290,6 +291,7 @@ type SMTPChannelConfig struct {
 	From     string   // header and envelope sender, e.g. "Cabinet <dr@example.org>"
 	To       []string // envelope and header recipients (bare addresses)
 	Location *time.Location
+	Clock    clock.Clock // dates the alert mail (default clock.System())
 }
 
 // SMTP is an alert channel that mails the alert (e.g. to an SMS gateway).
@@ -297,7 +299,6 @@ type SMTP struct {
 	cfg  SMTPChannelConfig
 	from *netmail.Address
 	to   []*mail.Address
-	now  func() time.Time
 }
 
 // NewSMTP validates cfg and returns the channel.
@@ -315,7 +316,10 @@ func NewSMTP(cfg SMTPChannelConfig) (*SMTP, error) {
 	if len(cfg.To) == 0 {
 		return nil, fmt.Errorf("smtp alert %s: no recipients", cfg.Name)
 	}
-	ch := &SMTP{cfg: cfg, from: from, now: time.Now}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System()
+	}
+	ch := &SMTP{cfg: cfg, from: from}
 	for _, t := range cfg.To {
 		a, err := netmail.ParseAddress(t)
 		if err != nil {
@@ -346,7 +350,7 @@ func (c *SMTP) Send(ctx context.Context, a Alert) error {
 // key, so a retried alert can be recognised as the same one by the receiver.
 func (c *SMTP) Message(a Alert) ([]byte, error) {
 	var h mail.Header
-	h.SetDate(c.now())
+	h.SetDate(c.cfg.Clock.Now())
 	h.SetAddressList("From", []*mail.Address{{Name: c.from.Name, Address: c.from.Address}})
 	h.SetAddressList("To", c.to)
 	h.SetSubject(a.Title())

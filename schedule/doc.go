@@ -1,7 +1,7 @@
 // Package schedule is the pure reading-window logic of boundaryd: it validates the
 // cron expressions of reading_windows.schedule, computes when the next window is and
 // which window is due, names windows with a stable id, formats them for people, and
-// waits for them on a Clock that tests can fake.
+// waits for them on the injected clock.Clock.
 //
 // # Expressions
 //
@@ -47,15 +47,15 @@
 // time of delivery) and passes it back as last. Searches are bounded to about five
 // years; Next returns the zero time when nothing fires in that horizon (for
 // instance a pause covering years), FormatWindow words a zero time as "no reading
-// window scheduled", and Wait treats it as never. CheckSpec rejects an expression
-// that never fires within five years of the present (30 February).
+// window scheduled", and clock.WaitUntil treats it as never. CheckSpec rejects an expression
+// that can never fire (30 February), without reading today's date.
 //
 // # Waiting
 //
-// Wait compares the Clock's wall-clock Now with the window and sleeps in slices
+// clock.WaitUntil compares the Clock's wall-clock Now with the window and sleeps in slices
 // of at most a minute: Go timers follow the monotonic clock, which stops while a
 // Raspberry Pi or laptop is suspended and ignores NTP or manual clock changes,
 // so re-reading the wall clock each minute delivers a window missed during
-// sleep soon after resume. FakeClock drives the same code in tests without
-// sleeping; other packages' tests can use it too.
+// sleep soon after resume. clock.Fake drives the same code in tests and the
+// demo without sleeping.
 package schedule

@@ -45,21 +45,35 @@ func CheckSpec(expr string, loc *time.Location) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	_, err := compile(expr, loc, time.Now())
+	_, err := compile(expr, loc)
 	return err
 }
 
-// compile parses expr and checks that it fires within the horizon after ref.
-func compile(expr string, loc *time.Location, ref time.Time) (*cron.SpecSchedule, error) {
+// neverFromYear and neverCycles define "never happens" without reading the
+// date: an expression must fire in one of neverCycles consecutive spans of
+// horizonYears from a fixed year. Thirty years hold a full 28-year cycle of
+// weekdays and leap years, so "29 February on a Monday" passes and "30
+// February" fails, whatever today is.
+const (
+	neverFromYear = 2001
+	neverCycles   = 6
+)
+
+// compile parses expr and checks that it can ever fire.
+func compile(expr string, loc *time.Location) (*cron.SpecSchedule, error) {
 	sched, err := parse(expr)
 	if err != nil {
 		return nil, err
 	}
 	w := &Windows{specs: []spec{newSpec(sched)}, loc: loc}
-	if w.Next(ref).IsZero() {
-		return nil, fmt.Errorf("never happens: it matches no real date in the next %d years (for example 30 February or 31 April)", horizonYears)
+	ref := time.Date(neverFromYear, 1, 1, 0, 0, 0, 0, loc)
+	for range neverCycles {
+		if !w.Next(ref).IsZero() {
+			return sched, nil
+		}
+		ref = ref.AddDate(horizonYears, 0, 0)
 	}
-	return sched, nil
+	return nil, errors.New("never happens: it matches no real date (for example 30 February or 31 April)")
 }
 
 // parse turns expr into robfig's bit fields, with friendly errors and no panics.

@@ -37,9 +37,8 @@ func New(exprs []string, loc *time.Location, pauses []Pause) (*Windows, error) {
 		return nil, fmt.Errorf("no reading window: add at least one schedule entry, e.g. %s", example)
 	}
 	w := &Windows{loc: loc}
-	now := time.Now()
 	for i, e := range exprs {
-		sc, err := compile(e, loc, now)
+		sc, err := compile(e, loc)
 		if err != nil {
 			return nil, &SpecError{Index: i, Expr: e, Err: err}
 		}

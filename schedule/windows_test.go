@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/clock"
 	"github.com/robfig/cron/v3"
 )
 
@@ -93,7 +94,7 @@ func TestDaemonLoopAcrossDST(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := NewFakeClock(utc(t, tt.from))
+			clk := clock.NewFake(utc(t, tt.from))
 			last := clk.Now()
 			var got []string
 			for end := utc(t, tt.to); clk.Now().Before(end); clk.Advance(time.Minute) {
@@ -176,7 +177,7 @@ func TestDowntimeOneDelivery(t *testing.T) {
 	loc := paris(t)
 	w := mustNew(t, []string{"0 18 * * TUE,THU", "0 10 * * SAT"}, loc)
 	last := local(t, "2026-03-07 10:00", loc)
-	clk := NewFakeClock(local(t, "2026-03-13 12:00", loc)) // back after Tue and Thu windows
+	clk := clock.NewFake(local(t, "2026-03-13 12:00", loc)) // back after Tue and Thu windows
 	var deliveries []time.Time
 	for end := local(t, "2026-03-14 11:00", loc); clk.Now().Before(end); clk.Advance(time.Minute) {
 		if win, ok := w.Due(last, clk.Now()); ok {

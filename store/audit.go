@@ -67,7 +67,7 @@ func (tx *Tx) AppendAudit(e AuditEntry) (uint64, error) {
 	}
 	e.Seq = seq
 	if e.Time.IsZero() {
-		e.Time = tx.s.opts.Now()
+		e.Time = tx.s.opts.Clock.Now()
 	}
 	if e.Kind == "" {
 		e.Kind = AuditMessage

@@ -66,7 +66,7 @@ func (tx *Tx) MarkHandled(r Record) error {
 		return errors.New("store: handled record without identity")
 	}
 	if r.At.IsZero() {
-		r.At = tx.s.opts.Now()
+		r.At = tx.s.opts.Clock.Now()
 	}
 	v, err := json.Marshal(r)
 	if err != nil {

@@ -65,7 +65,7 @@ func (tx *Tx) Enqueue(key, channel string, payload []byte) (e OutboxEntry, added
 	if err != nil {
 		return OutboxEntry{}, false, fmt.Errorf("store: outbox sequence: %w", err)
 	}
-	now := tx.s.opts.Now()
+	now := tx.s.opts.Clock.Now()
 	e = OutboxEntry{ID: id, Key: key, Channel: channel, Payload: payload, Created: now, NextAttempt: now}
 	if err := tx.putEntry(e); err != nil {
 		return OutboxEntry{}, false, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/boundaryd/boundaryd/clock"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -52,8 +53,8 @@ type Options struct {
 	DeliveredRetention time.Duration
 	// ReadOnly opens the database with a shared lock; writes fail.
 	ReadOnly bool
-	// Now replaces time.Now (tests).
-	Now func() time.Time
+	// Clock stamps records and outbox entries (default clock.System()).
+	Clock clock.Clock
 }
 
 func (o Options) withDefaults() Options {
@@ -66,8 +67,8 @@ func (o Options) withDefaults() Options {
 	if o.DeliveredRetention <= 0 {
 		o.DeliveredRetention = 90 * 24 * time.Hour
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.System()
 	}
 	return o
 }
@@ -187,7 +188,7 @@ func (s *Store) View(fn func(*Tx) error) error {
 // outbox keys older than the delivered retention. Open runs it once; a
 // long-running daemon should call it about daily.
 func (s *Store) Prune() error {
-	now := s.opts.Now()
+	now := s.opts.Clock.Now()
 	return s.Update(func(tx *Tx) error {
 		if err := tx.pruneAudit(now.Add(-s.opts.AuditRetention)); err != nil {
 			return err

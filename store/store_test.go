@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/boundaryd/boundaryd/clock"
 )
 
 func openT(t *testing.T, dir string, opts Options) *Store {
@@ -175,8 +177,8 @@ func TestReleasedAndMovedBack(t *testing.T) {
 func TestAuditOrderDeliveriesAndPrune(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	s, err := Open(dir, Options{Now: clock, AuditRetention: 30 * 24 * time.Hour})
+	clk := clock.NewFake(now)
+	s, err := Open(dir, Options{Clock: clk, AuditRetention: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +212,7 @@ func TestAuditOrderDeliveriesAndPrune(t *testing.T) {
 		t.Fatalf("before prune %d entries, want 4", len(all))
 	}
 	must(t, s.Close())
-	s = openT(t, dir, Options{Now: clock, AuditRetention: 30 * 24 * time.Hour})
+	s = openT(t, dir, Options{Clock: clk, AuditRetention: 30 * 24 * time.Hour})
 	all, _ = s.Audit(time.Time{})
 	if len(all) != 3 {
 		t.Errorf("after prune %d entries, want 3", len(all))
@@ -220,8 +222,8 @@ func TestAuditOrderDeliveriesAndPrune(t *testing.T) {
 func TestOutboxDedupeAckAndRetention(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	opts := Options{Now: clock, DeliveredRetention: 24 * time.Hour}
+	clk := clock.NewFake(now)
+	opts := Options{Clock: clk, DeliveredRetention: 24 * time.Hour}
 	s, err := Open(dir, opts)
 	must(t, err)
 	var id uint64
@@ -263,6 +265,7 @@ func TestOutboxDedupeAckAndRetention(t *testing.T) {
 	}))
 	must(t, s.Close())
 	now = now.Add(48 * time.Hour)
+	clk.Set(now)
 	s = openT(t, dir, opts)
 	must(t, s.Update(func(tx *Tx) error {
 		if _, added, _ := tx.Enqueue("k", "smtp:0", []byte("p")); !added {

@@ -54,12 +54,12 @@ func cmdDigest(ctx context.Context, e *env, args []string) int {
 // inProcess runs a control request without a running daemon, on the state
 // directly.
 func inProcess(ctx context.Context, e *env, cfg *config.Config, req daemon.ControlRequest) (daemon.ControlResponse, error) {
-	st, err := store.Open(cfg.StateDir, store.Options{})
+	st, err := store.Open(cfg.StateDir, store.Options{Clock: e.clock})
 	if err != nil {
 		return daemon.ControlResponse{}, err
 	}
 	defer st.Close()
-	d, err := daemon.New(cfg, st, daemon.Options{Logger: newLogger(e.stderr, cfg)})
+	d, err := daemon.New(cfg, st, daemon.Options{Logger: newLogger(e.stderr, cfg), Clock: e.clock})
 	if err != nil {
 		return daemon.ControlResponse{}, err
 	}

@@ -35,7 +35,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) int {
 	if cfg == nil {
 		return exitFailure
 	}
-	since := time.Now().Add(-age)
+	since := e.clock.Now().Add(-age)
 	var entries []store.AuditEntry
 	resp, err := daemon.AskDaemon(ctx, cfg.StateDir, daemon.ControlRequest{Cmd: "history", Since: since})
 	switch {
@@ -44,7 +44,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stdout, "no history yet: boundaryd has not run with state_dir %s\n", cfg.StateDir)
 			return exitOK
 		}
-		st, oerr := store.Open(cfg.StateDir, store.Options{ReadOnly: true})
+		st, oerr := store.Open(cfg.StateDir, store.Options{ReadOnly: true, Clock: e.clock})
 		if oerr != nil {
 			fmt.Fprintf(e.stderr, "boundaryd history: %v\n", oerr)
 			return exitFailure

@@ -13,6 +13,8 @@ import (
 	// Embedded zoneinfo: a minimal machine or container may lack
 	// /usr/share/zoneinfo, and reading windows need the therapist's zone.
 	_ "time/tzdata"
+
+	"github.com/boundaryd/boundaryd/clock"
 )
 
 func main() {
@@ -40,6 +42,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	clock          clock.Clock // the one time source of every command
 }
 
 func commands() []command {
@@ -56,7 +59,7 @@ func commands() []command {
 }
 
 func runCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, clock: clock.System()}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage

@@ -33,16 +33,17 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		return exitFailure
 	}
 	log := newLogger(e.stderr, cfg)
-	st, err := store.Open(cfg.StateDir, store.Options{})
+	st, err := store.Open(cfg.StateDir, store.Options{Clock: e.clock})
 	if err != nil {
 		log.Error("cannot open the state", "dir", cfg.StateDir, "err", err)
 		return exitFailure
 	}
 	defer st.Close()
-	metrics := health.NewMetrics(nil)
+	metrics := health.NewMetrics(e.clock)
 	d, err := daemon.New(cfg, st, daemon.Options{
 		Logger:  log,
 		Metrics: metrics,
+		Clock:   e.clock,
 		OnReady: func() {
 			_ = sdnotify.Ready()
 			_ = sdnotify.Status("watching " + cfg.IMAP.Inbox)
@@ -58,7 +59,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	debug.SetGCPercent(50)
 	debug.FreeOSMemory()
 	if cfg.HTTP.Listen != "" {
-		checker := &health.Checker{Session: metrics.Session}
+		checker := &health.Checker{Session: metrics.Session, Clock: e.clock}
 		if len(cfg.Emergency.Alerts) > 0 {
 			checker.Alerts = d.Dispatcher()
 		}

@@ -1,4 +1,4 @@
-package schedule
+package clock
 
 import (
 	"context"
@@ -17,13 +17,13 @@ func testCtx(t *testing.T) context.Context {
 
 func startWait(ctx context.Context, c Clock, at time.Time) <-chan error {
 	done := make(chan error, 1)
-	go func() { done <- Wait(ctx, c, at) }()
+	go func() { done <- WaitUntil(ctx, c, at) }()
 	return done
 }
 
 func TestWaitReturnsWhenClockAdvanced(t *testing.T) {
 	ctx := testCtx(t)
-	clk := NewFakeClock(utc(t, "2026-03-10 12:00"))
+	clk := NewFake(utc(t, "2026-03-10 12:00"))
 	target := utc(t, "2026-03-10 17:00") // five hours: many one-minute slices
 	done := startWait(ctx, clk, target)
 
@@ -55,7 +55,7 @@ func TestWaitReturnsWhenClockAdvanced(t *testing.T) {
 func TestWaitSlicesAreBounded(t *testing.T) {
 	ctx := testCtx(t)
 	start := utc(t, "2026-03-10 12:00")
-	clk := &recordingClock{FakeClock: NewFakeClock(start)}
+	clk := &recordingClock{Fake: NewFake(start)}
 	done := startWait(ctx, clk, start.Add(48*time.Hour))
 	if err := clk.BlockUntilWaiters(ctx, 1); err != nil {
 		t.Fatal(err)
@@ -70,26 +70,26 @@ func TestWaitSlicesAreBounded(t *testing.T) {
 }
 
 type recordingClock struct {
-	*FakeClock
+	*Fake
 	max time.Duration
 }
 
 func (c *recordingClock) After(d time.Duration) <-chan time.Time {
-	c.FakeClock.mu.Lock()
+	c.Fake.mu.Lock()
 	c.max = max(c.max, d)
-	c.FakeClock.mu.Unlock()
-	return c.FakeClock.After(d)
+	c.Fake.mu.Unlock()
+	return c.Fake.After(d)
 }
 
 func (c *recordingClock) longest() time.Duration {
-	c.FakeClock.mu.Lock()
-	defer c.FakeClock.mu.Unlock()
+	c.Fake.mu.Lock()
+	defer c.Fake.mu.Unlock()
 	return c.max
 }
 
 func TestWaitClockJumpsBack(t *testing.T) {
 	ctx := testCtx(t)
-	clk := NewFakeClock(utc(t, "2026-03-10 17:59"))
+	clk := NewFake(utc(t, "2026-03-10 17:59"))
 	target := utc(t, "2026-03-10 18:00")
 	done := startWait(ctx, clk, target)
 	if err := clk.BlockUntilWaiters(ctx, 1); err != nil {
@@ -113,7 +113,7 @@ func TestWaitClockJumpsBack(t *testing.T) {
 
 func TestWaitCancel(t *testing.T) {
 	ctx := testCtx(t)
-	clk := NewFakeClock(utc(t, "2026-03-10 12:00"))
+	clk := NewFake(utc(t, "2026-03-10 12:00"))
 	wctx, cancel := context.WithCancel(ctx)
 	done := startWait(wctx, clk, utc(t, "2026-03-10 18:00"))
 	if err := clk.BlockUntilWaiters(ctx, 1); err != nil {
@@ -132,8 +132,8 @@ func TestWaitCancel(t *testing.T) {
 
 func TestWaitPastAndNever(t *testing.T) {
 	ctx := testCtx(t)
-	clk := NewFakeClock(utc(t, "2026-03-10 12:00"))
-	if err := Wait(ctx, clk, utc(t, "2026-03-10 11:00")); err != nil {
+	clk := NewFake(utc(t, "2026-03-10 12:00"))
+	if err := WaitUntil(ctx, clk, utc(t, "2026-03-10 11:00")); err != nil {
 		t.Fatalf("past target: %v", err)
 	}
 	wctx, cancel := context.WithCancel(ctx)
@@ -152,13 +152,13 @@ func TestWaitPastAndNever(t *testing.T) {
 
 func TestWaitSystemClock(t *testing.T) {
 	ctx := testCtx(t)
-	if err := Wait(ctx, SystemClock(), time.Now().Add(20*time.Millisecond)); err != nil {
+	if err := WaitUntil(ctx, System(), time.Now().Add(20*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func TestFakeClockAfter(t *testing.T) {
-	clk := NewFakeClock(utc(t, "2026-03-10 12:00"))
+func TestFakeAfter(t *testing.T) {
+	clk := NewFake(utc(t, "2026-03-10 12:00"))
 	a, b := clk.After(time.Minute), clk.After(time.Hour)
 	if got := clk.Waiters(); got != 2 {
 		t.Fatalf("Waiters = %d", got)
@@ -185,4 +185,13 @@ func TestFakeClockAfter(t *testing.T) {
 	default:
 		t.Fatal("After(0) did not fire at once")
 	}
+}
+
+func utc(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse("2006-01-02 15:04", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

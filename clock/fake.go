@@ -1,4 +1,4 @@
-package schedule
+package clock
 
 import (
 	"context"
@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// FakeClock is a deterministic Clock for tests, here and in other packages: time
+// Fake is a deterministic Clock for tests and the demo: time
 // moves only through Set and Advance, which fire every After channel whose
 // deadline has been reached. Nothing sleeps. The zero value is not usable; call
-// NewFakeClock.
-type FakeClock struct {
+// NewFake.
+type Fake struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []fakeWaiter
@@ -22,20 +22,20 @@ type fakeWaiter struct {
 	ch chan time.Time
 }
 
-// NewFakeClock returns a fake clock reading now.
-func NewFakeClock(now time.Time) *FakeClock {
-	return &FakeClock{now: now, changed: make(chan struct{})}
+// NewFake returns a fake clock reading now.
+func NewFake(now time.Time) *Fake {
+	return &Fake{now: now, changed: make(chan struct{})}
 }
 
 // Now returns the fake time.
-func (c *FakeClock) Now() time.Time {
+func (c *Fake) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // After returns a channel that receives the fake time once it reaches now+d.
-func (c *FakeClock) After(d time.Duration) <-chan time.Time {
+func (c *Fake) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
@@ -49,14 +49,14 @@ func (c *FakeClock) After(d time.Duration) <-chan time.Time {
 }
 
 // Advance moves the clock forward by d (backward if d is negative).
-func (c *FakeClock) Advance(d time.Duration) {
+func (c *Fake) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.setLocked(c.now.Add(d))
 }
 
 // Set moves the clock to t, forward or back (a wall-clock jump).
-func (c *FakeClock) Set(t time.Time) {
+func (c *Fake) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.setLocked(t)
@@ -64,7 +64,7 @@ func (c *FakeClock) Set(t time.Time) {
 
 // Waiters is the number of pending After channels. A channel whose reader gave
 // up (Wait cancelled) stays pending until the clock passes its time.
-func (c *FakeClock) Waiters() int {
+func (c *Fake) Waiters() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.waiters)
@@ -72,7 +72,7 @@ func (c *FakeClock) Waiters() int {
 
 // BlockUntilWaiters waits until at least n After channels are pending, so a
 // test advances the clock only once the code under test is asleep on it.
-func (c *FakeClock) BlockUntilWaiters(ctx context.Context, n int) error {
+func (c *Fake) BlockUntilWaiters(ctx context.Context, n int) error {
 	for {
 		c.mu.Lock()
 		count, changed := len(c.waiters), c.changed
@@ -88,7 +88,7 @@ func (c *FakeClock) BlockUntilWaiters(ctx context.Context, n int) error {
 	}
 }
 
-func (c *FakeClock) setLocked(t time.Time) {
+func (c *Fake) setLocked(t time.Time) {
 	c.now = t
 	kept := c.waiters[:0]
 	for _, w := range c.waiters {
@@ -103,7 +103,7 @@ func (c *FakeClock) setLocked(t time.Time) {
 	c.notifyLocked()
 }
 
-func (c *FakeClock) notifyLocked() {
+func (c *Fake) notifyLocked() {
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
