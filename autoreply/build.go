@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/internal/locale"
 )
 
 // Kind is the X-Boundary-Kind value of an acknowledgement.
@@ -26,7 +27,7 @@ type Options struct {
 	From            string    // "Name <addr>": the therapist's sending address
 	SubjectTemplate string    // default "Re: {{.Subject}}"
 	BodyTemplate    string    // default: a short text in Lang
-	Lang            string    // "en" (default) or "fr": for the default body
+	Lang            string    // a language tag read by locale.Of, "en" (default) or "fr": the default body and Content-Language
 	Now             time.Time // Date header and Message-ID (required: the caller's clock)
 	Hostname        string    // right side of the Message-ID; default "boundaryd"
 }
@@ -63,12 +64,9 @@ const (
 	maxBodyBytes    = 64 << 10
 )
 
-// DefaultBody returns the body template used when none is configured, in lang.
+// DefaultBody returns the body template used when none is configured, in lang (a tag read by locale.Of).
 func DefaultBody(lang string) string {
-	if isFrench(lang) {
-		return defaultBodyFR
-	}
-	return defaultBodyEN
+	return locale.Pick(locale.Of(lang), defaultBodyEN, defaultBodyFR)
 }
 
 // Build renders the acknowledgement of m, addressed to m's From. The header carries RFC 3834's
@@ -141,11 +139,7 @@ func Build(o Options, m *classify.Message, d Data) (raw []byte, to string, err e
 	h.Set("MIME-Version", "1.0")
 	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
 	h.Set("Content-Transfer-Encoding", "quoted-printable")
-	if isFrench(o.Lang) {
-		h.Set("Content-Language", "fr")
-	} else {
-		h.Set("Content-Language", "en")
-	}
+	h.Set("Content-Language", locale.Of(o.Lang).String())
 	parent := m.MessageID
 	if validMsgID(parent) {
 		if refs := references(m, parent); len(refs) > 0 {
@@ -305,9 +299,4 @@ func validIDPart(s string) bool {
 func messageID(parent, to string, now time.Time, host string) string {
 	sum := sha256.Sum256([]byte(parent + "\x00" + to + "\x00" + now.UTC().Format(time.RFC3339Nano)))
 	return "ack." + hex.EncodeToString(sum[:12]) + "@" + host
-}
-
-func isFrench(lang string) bool {
-	l := strings.ToLower(strings.TrimSpace(lang))
-	return l == "fr" || strings.HasPrefix(l, "fr-") || strings.HasPrefix(l, "fr_")
 }

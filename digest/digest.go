@@ -27,7 +27,7 @@ type Entry struct {
 
 // Options are the digest's settings; none of them is patient text.
 type Options struct {
-	Lang       string         // "en" (default) or "fr": the digest's own words
+	Lang       string         // a language tag read by locale.Of, "en" (default) or "fr": the digest's own words
 	Location   *time.Location // the therapist's timezone (default UTC)
 	Window     time.Time      // the window being delivered
 	WindowID   string         // schedule.WindowID of that window; required
@@ -94,7 +94,7 @@ func Build(o Options, entries []Entry) ([]byte, error) {
 
 	// go-message inserts each field at the top: set them bottom-up so the header reads Date, From, To, Subject.
 	var h mail.Header
-	h.Set("Content-Language", w.lang)
+	h.Set("Content-Language", w.lang.String())
 	h.Set("Auto-Submitted", "auto-generated")
 	h.Set("X-Boundary-Kind", Kind)
 	h.Set("MIME-Version", "1.0")

@@ -218,15 +218,18 @@ func TestLanguages(t *testing.T) {
 	}
 	cases := []struct {
 		lang, subject string
+		tag           string // Content-Language and <html lang>
 		released      bool
 		want          []string
 	}{
-		{"en", "Reading window: 2 messages from 2 patients", true,
+		{"en", "Reading window: 2 messages from 2 patients", "en", true,
 			[]string{"Reading window", "Tuesday 3 March at 18:00", "2 messages from 2 senders.", "back in your inbox", "Sun 1 Mar, 09:00", "2.5 MB", "date unknown"}},
-		{"fr", "Fenêtre de lecture : 2 messages de 2 patients", false,
-			[]string{"Fenêtre de lecture", "mardi 3 mars à 18h00", "2 messages de 2 expéditeurs.", "restent dans le dossier « Boundary/Held »", "dim. 1 mars, 09h00", "2,5 Mo", "date inconnue", "Pièces jointes"}},
-		{"FR-fr", "Fenêtre de lecture : 2 messages de 2 patients", false, []string{"Fenêtre de lecture"}},
-		{"", "Reading window: 2 messages from 2 patients", false, []string{"stay in the folder “Boundary/Held”"}},
+		{"fr", "Fenêtre de lecture : 2 messages de 2 patients", "fr", false,
+			[]string{"Fenêtre de lecture", "mardi 3 mars à 18h00", "2 messages de 2 expéditeurs.", "restent dans le dossier « Boundary/Held »", "dim. 1er mars, 09h00", "2,5 Mo", "date inconnue", "Pièces jointes"}},
+		{"FR-fr", "Fenêtre de lecture : 2 messages de 2 patients", "fr", false, []string{"Fenêtre de lecture"}},
+		{"FR_be", "Fenêtre de lecture : 2 messages de 2 patients", "fr", false, []string{"mardi 3 mars à 18h00"}},
+		{"", "Reading window: 2 messages from 2 patients", "en", false, []string{"stay in the folder “Boundary/Held”"}},
+		{"french", "Reading window: 2 messages from 2 patients", "en", false, []string{"Tuesday 3 March at 18:00"}},
 	}
 	for _, c := range cases {
 		o := testOptions()
@@ -244,8 +247,11 @@ func TestLanguages(t *testing.T) {
 				t.Errorf("%s: text part lacks %q", c.lang, w)
 			}
 		}
-		if want := `lang="` + wordsFor(c.lang).lang + `"`; !strings.Contains(p.html, want) {
+		if want := `lang="` + c.tag + `"`; !strings.Contains(p.html, want) {
 			t.Errorf("%s: html lacks %s", c.lang, want)
+		}
+		if got := p.header.Get("Content-Language"); got != c.tag {
+			t.Errorf("%s: Content-Language = %q, want %q", c.lang, got, c.tag)
 		}
 	}
 }

@@ -79,7 +79,7 @@ func grouped(entries []Entry) [][]Entry {
 func buildView(o Options, w *words, loc *time.Location, entries []Entry) *view {
 	groups := grouped(entries)
 	v := &view{
-		Lang:      w.lang,
+		Lang:      w.lang.String(),
 		Title:     w.title,
 		Counts:    w.counts(len(entries), len(groups)),
 		CheckHead: w.checkFirst,
@@ -89,7 +89,7 @@ func buildView(o Options, w *words, loc *time.Location, entries []Entry) *view {
 		Footer:    w.footer,
 	}
 	if !o.Window.IsZero() {
-		v.Window = windowText(o.Window, loc, w.lang)
+		v.Window = windowText(o.Window, loc, w.lang.String())
 	}
 	if o.Released {
 		v.Where = w.released

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/boundaryd/boundaryd/internal/locale"
 )
 
 // words are the digest's own sentences, written by hand for each language rather than machine-translated.
 type words struct {
-	lang          string
+	lang          locale.Lang
 	title         string // "Reading window"
 	subject       func(msgs, senders int) string
 	counts        func(msgs, senders int) string
@@ -35,7 +37,7 @@ func plural(n int, one, many string) string {
 }
 
 var english = words{
-	lang:  "en",
+	lang:  locale.English,
 	title: "Reading window",
 	subject: func(m, s int) string {
 		return fmt.Sprintf("Reading window: %d %s from %d %s", m, plural(m, "message", "messages"), s, plural(s, "patient", "patients"))
@@ -59,7 +61,7 @@ var english = words{
 }
 
 var french = words{
-	lang:  "fr",
+	lang:  locale.French,
 	title: "Fenêtre de lecture",
 	subject: func(m, s int) string {
 		return fmt.Sprintf("Fenêtre de lecture : %d %s de %d %s", m, plural(m, "message", "messages"), s, plural(s, "patient", "patients"))
@@ -82,20 +84,10 @@ var french = words{
 	unnamed:       "(sans nom)",
 }
 
+// wordsFor reads lang with locale.Of: "fr", "fr-FR", "FR_be" are French, anything else English.
 func wordsFor(lang string) *words {
-	l := strings.ToLower(strings.TrimSpace(lang))
-	if l == "fr" || strings.HasPrefix(l, "fr-") || strings.HasPrefix(l, "fr_") {
-		return &french
-	}
-	return &english
+	return locale.Pick(locale.Of(lang), &english, &french)
 }
-
-var (
-	enDays   = [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
-	enMonths = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-	frDays   = [7]string{"dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."}
-	frMonths = [12]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
-)
 
 // when formats a received time briefly in the therapist's zone: "Tue 3 Mar, 14:05" / "mar. 3 mars, 14h05". The
 // year appears only when it is not the digest's year (mail held across a long pause).
@@ -104,14 +96,7 @@ func (w *words) when(t time.Time, loc *time.Location, now time.Time) string {
 		return w.unknownDate
 	}
 	t = t.In(loc)
-	year := ""
-	if t.Year() != now.In(loc).Year() {
-		year = fmt.Sprintf(" %d", t.Year())
-	}
-	if w.lang == "fr" {
-		return fmt.Sprintf("%s %d %s%s, %02dh%02d", frDays[t.Weekday()], t.Day(), frMonths[t.Month()-1], year, t.Hour(), t.Minute())
-	}
-	return fmt.Sprintf("%s %d %s%s, %02d:%02d", enDays[t.Weekday()], t.Day(), enMonths[t.Month()-1], year, t.Hour(), t.Minute())
+	return w.lang.DateTime(t, locale.Form{Short: true, Year: t.Year() != now.In(loc).Year()})
 }
 
 // size formats a byte count for people: "840 B", "12 KB", "1.2 MB" / "1,2 Mo". Unknown sizes (-1) give "".
@@ -119,10 +104,7 @@ func (w *words) size(n int64) string {
 	if n < 0 {
 		return ""
 	}
-	units := []string{"B", "KB", "MB", "GB", "TB"}
-	if w.lang == "fr" {
-		units = []string{"o", "Ko", "Mo", "Go", "To"}
-	}
+	units := locale.Pick(w.lang, []string{"B", "KB", "MB", "GB", "TB"}, []string{"o", "Ko", "Mo", "Go", "To"})
 	if n < 1000 {
 		return fmt.Sprintf("%d %s", n, units[0])
 	}
@@ -137,8 +119,5 @@ func (w *words) size(n int64) string {
 	} else {
 		s = fmt.Sprintf("%.0f", v)
 	}
-	if w.lang == "fr" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s + " " + units[i]
+	return strings.Replace(s, ".", locale.Pick(w.lang, ".", ","), 1) + " " + units[i]
 }

@@ -2,11 +2,12 @@ package notify
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"text/template"
 	"time"
 	"unicode"
+
+	"github.com/boundaryd/boundaryd/internal/locale"
 )
 
 // Alert is what every channel is told about one emergency message. It holds
@@ -22,7 +23,7 @@ type Alert struct {
 	Categories []string  `json:"categories,omitempty"`
 	Mailbox    string    `json:"mailbox"`
 	Excerpt    string    `json:"excerpt,omitempty"`
-	Lang       string    `json:"lang,omitempty"` // "en" (default) or "fr"
+	Lang       string    `json:"lang,omitempty"` // a language tag read by locale.Of: "en" (default), "fr"
 }
 
 type alertView struct {
@@ -31,8 +32,8 @@ type alertView struct {
 
 // The templates are written by hand for each language (no machine translation):
 // short enough for an SMS gateway, complete enough to act on.
-var alertTemplates = map[string]*template.Template{
-	"en": template.Must(template.New("en").Parse(`EMERGENCY (boundaryd): a message matched your emergency rules.
+var (
+	alertEN = template.Must(template.New("en").Parse(`EMERGENCY (boundaryd): a message matched your emergency rules.
 
 From: {{.Who}}
 Received: {{.When}}
@@ -44,8 +45,8 @@ Where to look: in your inbox ({{.Mailbox}}), flagged.
 
 Excerpt:
 {{.Excerpt}}{{end}}
-`)),
-	"fr": template.Must(template.New("fr").Parse(`URGENCE (boundaryd) : un message correspond à vos règles d'urgence.
+`))
+	alertFR = template.Must(template.New("fr").Parse(`URGENCE (boundaryd) : un message correspond à vos règles d'urgence.
 
 De : {{.Who}}
 Reçu : {{.When}}
@@ -57,25 +58,18 @@ Où regarder : dans votre boîte de réception ({{.Mailbox}}), message signalé 
 
 Extrait :
 {{.Excerpt}}{{end}}
-`)),
-}
-
-func (a Alert) lang() string {
-	if strings.HasPrefix(strings.ToLower(a.Lang), "fr") {
-		return "fr"
-	}
-	return "en"
-}
+`))
+)
 
 // Text renders the alert body in a.Lang, with times in loc (UTC when nil).
 func (a Alert) Text(loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}
-	lang := a.lang()
+	l := locale.Of(a.Lang)
 	v := alertView{
 		Who:        a.who(),
-		When:       formatWhen(a.Received.In(loc), lang),
+		When:       l.DateTime(a.Received.In(loc), locale.Form{Year: true}) + " (" + loc.String() + ")",
 		Rules:      oneLine(strings.Join(a.Rules, ", ")),
 		Categories: oneLine(strings.Join(a.Categories, ", ")),
 		Mailbox:    oneLine(a.Mailbox),
@@ -87,7 +81,7 @@ func (a Alert) Text(loc *time.Location) string {
 	var b bytes.Buffer
 	// The template and view are fixed; Execute can only fail on a write
 	// error, which bytes.Buffer does not return.
-	_ = alertTemplates[lang].Execute(&b, v)
+	_ = locale.Pick(l, alertEN, alertFR).Execute(&b, v)
 	return b.String()
 }
 
@@ -98,10 +92,7 @@ func (a Alert) Title() string {
 		name = oneLine(a.FromAddr)
 	}
 	name = truncate(name, 80)
-	if a.lang() == "fr" {
-		return "URGENCE : message de " + name
-	}
-	return "EMERGENCY: message from " + name
+	return locale.Pick(locale.Of(a.Lang), "EMERGENCY: message from ", "URGENCE : message de ") + name
 }
 
 func (a Alert) who() string {
@@ -113,19 +104,6 @@ func (a Alert) who() string {
 		return name
 	}
 	return name + " <" + addr + ">"
-}
-
-var (
-	weekdaysFR = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
-	monthsFR   = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-)
-
-func formatWhen(t time.Time, lang string) string {
-	zone := t.Location().String()
-	if lang == "fr" {
-		return fmt.Sprintf("%s %d %s %d à %02d:%02d (%s)", weekdaysFR[t.Weekday()], t.Day(), monthsFR[t.Month()-1], t.Year(), t.Hour(), t.Minute(), zone)
-	}
-	return t.Format("Monday 2 January 2006 at 15:04") + " (" + zone + ")"
 }
 
 // oneLine removes control characters and folds whitespace, so that a sender

@@ -170,7 +170,7 @@ func TestNtfyFormat(t *testing.T) {
 	if !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
 		t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
 	}
-	for _, s := range []string{"Zoé Léger <ana@example.org>", "mardi 3 juin 2025 à 21:03 (Europe/Paris)", "boîte de réception (INBOX)"} {
+	for _, s := range []string{"Zoé Léger <ana@example.org>", "mardi 3 juin 2025 à 21h03 (Europe/Paris)", "boîte de réception (INBOX)"} {
 		if !strings.Contains(r.body, s) {
 			t.Errorf("ntfy body lacks %q:\n%s", s, r.body)
 		}
@@ -541,7 +541,7 @@ func TestAlertTextSanitisedAndLocalised(t *testing.T) {
 	if got := a.Title(); got != "URGENCE : message de ana@example.org" {
 		t.Errorf("fr title without name = %q", got)
 	}
-	if txt := a.Text(paris(t)); !strings.Contains(txt, "Reçu : mardi 3 juin 2025 à 21:03 (Europe/Paris)") {
+	if txt := a.Text(paris(t)); !strings.Contains(txt, "Reçu : mardi 3 juin 2025 à 21h03 (Europe/Paris)") {
 		t.Errorf("fr text:\n%s", txt)
 	}
 }

@@ -20,6 +20,9 @@ func TestFormatWindow(t *testing.T) {
 		{"2026-02-02 10:30", "", "Monday 2 February at 10:30"},
 		{"2026-02-02 10:30", "de", "Monday 2 February at 10:30"},
 		{"2026-03-29 03:00", "en", "Sunday 29 March at 03:00"},
+		{"2026-12-05 10:00", "FR_be", "samedi 5 décembre à 10h00"},
+		{"2026-12-05 10:00", "fr-CA", "samedi 5 décembre à 10h00"},
+		{"2026-12-05 10:00", "french", "Saturday 5 December at 10:00"}, // not a language tag
 	}
 	for _, tt := range tests {
 		got := FormatWindow(local(t, tt.at, loc).UTC(), loc, tt.lang)
