@@ -25,7 +25,7 @@ const Kind = "auto-reply"
 // Options configure the acknowledgement; templates use text/template with Data.
 type Options struct {
 	From            string    // "Name <addr>": the therapist's sending address
-	SubjectTemplate string    // default "Re: {{.Subject}}"
+	SubjectTemplate string    // default DefaultSubject(Lang): nothing of the patient's
 	BodyTemplate    string    // default: a short text in Lang
 	Lang            string    // a language tag read by locale.Of, "en" (default) or "fr": the default body and Content-Language
 	Now             time.Time // Date header and Message-ID (required: the caller's clock)
@@ -40,15 +40,20 @@ type Data struct {
 	Subject    string
 }
 
-// DefaultSubject is the subject template used when none is configured.
-const DefaultSubject = "Re: {{.Subject}}"
+// DefaultSubject returns the subject used when none is configured, in lang.
+// It reflects nothing from the patient's message: whoever forges a sender
+// must not be able to choose words that the therapist's account sends.
+func DefaultSubject(lang string) string {
+	return locale.Pick(locale.Of(lang), "Message received", "Message reçu")
+}
 
+// The default body names no one, for the same reason as DefaultSubject.
 const (
-	defaultBodyEN = "Hello{{if .SenderName}} {{.SenderName}}{{end}},\n\n" +
+	defaultBodyEN = "Hello,\n\n" +
 		"Thank you for your message. I read my messages at set times; I will read yours at the next reading, {{.NextWindow}}.\n\n" +
 		"In an emergency, please call your local emergency number (112 in Europe).\n\n" +
 		"This is an automatic reply."
-	defaultBodyFR = "Bonjour{{if .SenderName}} {{.SenderName}}{{end}},\n\n" +
+	defaultBodyFR = "Bonjour,\n\n" +
 		"Merci pour votre message. Je lis mes messages à des moments fixes ; je lirai le vôtre lors de la prochaine lecture, {{.NextWindow}}.\n\n" +
 		"En cas d'urgence, appelez le 15 ou le 112 ; en cas de pensées suicidaires, le 3114.\n\n" +
 		"Ceci est une réponse automatique."
@@ -102,7 +107,7 @@ func Build(o Options, m *classify.Message, d Data) (raw []byte, to string, err e
 
 	subjTmpl := o.SubjectTemplate
 	if strings.TrimSpace(subjTmpl) == "" {
-		subjTmpl = DefaultSubject
+		subjTmpl = DefaultSubject(o.Lang)
 	}
 	subject, err := render("subject", subjTmpl, d)
 	if err != nil {
@@ -149,7 +154,13 @@ func Build(o Options, m *classify.Message, d Data) (raw []byte, to string, err e
 	}
 	h.SetMessageID(messageID(parent, to, now, host))
 	h.SetSubject(subject)
-	h.SetAddressList("To", []*mail.Address{{Name: d.SenderName, Address: to}})
+	// The display name is the patient's own words: shown only when the
+	// therapist's template uses it.
+	toName := ""
+	if strings.Contains(subjTmpl+bodyTmpl, ".SenderName") {
+		toName = d.SenderName
+	}
+	h.SetAddressList("To", []*mail.Address{{Name: toName, Address: to}})
 	h.SetAddressList("From", []*mail.Address{from})
 	h.SetDate(now)
 
@@ -298,5 +309,26 @@ func validIDPart(s string) bool {
 // carries the same id, so the patient's client shows it once.
 func messageID(parent, to string, now time.Time, host string) string {
 	sum := sha256.Sum256([]byte(parent + "\x00" + to + "\x00" + now.UTC().Format(time.RFC3339Nano)))
-	return "ack." + hex.EncodeToString(sum[:12]) + "@" + host
+	return ackIDPrefix + hex.EncodeToString(sum[:ackIDHexLen/2]) + "@" + host
+}
+
+// The shape of an acknowledgement's Message-ID, "ack." and 24 hex digits.
+const (
+	ackIDPrefix = "ack."
+	ackIDHexLen = 24
+)
+
+// isAckID reports whether id has the shape of an acknowledgement's
+// Message-ID (this boundaryd's or another's).
+func isAckID(id string) bool {
+	local, _, ok := strings.Cut(strings.Trim(id, "<>"), "@")
+	if !ok || !strings.HasPrefix(local, ackIDPrefix) {
+		return false
+	}
+	h := local[len(ackIDPrefix):]
+	if len(h) != ackIDHexLen {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
 }

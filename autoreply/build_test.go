@@ -110,12 +110,12 @@ func TestBuildHeaders(t *testing.T) {
 	if ct, params, _ := h.ContentType(); ct != "text/plain" || params["charset"] != "utf-8" {
 		t.Errorf("Content-Type %s %v", ct, params)
 	}
-	if s, _ := h.Subject(); s != "Re: Tuesday" {
+	if s, _ := h.Subject(); s != "Message received" {
 		t.Errorf("Subject = %q", s)
 	}
 	to, _ := h.AddressList("To")
 	from, _ := h.AddressList("From")
-	if len(to) != 1 || to[0].Address != "ana@example.org" || to[0].Name != "Ana Martin" || len(from) != 1 || from[0].Address != "dr@example.org" {
+	if len(to) != 1 || to[0].Address != "ana@example.org" || to[0].Name != "" || len(from) != 1 || from[0].Address != "dr@example.org" {
 		t.Errorf("To %v From %v", to, from)
 	}
 	id, err := h.MessageID()
@@ -125,7 +125,7 @@ func TestBuildHeaders(t *testing.T) {
 	if d, _ := h.Date(); !d.Equal(opts("en").Now) {
 		t.Errorf("Date %v", d)
 	}
-	for _, want := range []string{"Hello Ana Martin,", "Tuesday 3 March at 18:00", "112", "automatic reply"} {
+	for _, want := range []string{"Hello,\n", "Tuesday 3 March at 18:00", "112", "automatic reply"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("body lacks %q:\n%s", want, r.body)
 		}
@@ -207,13 +207,15 @@ func TestHeaderInjection(t *testing.T) {
 
 func TestSubjectTemplates(t *testing.T) {
 	cases := []struct{ tmpl, subject, want string }{
-		{"", "Tuesday", "Re: Tuesday"},
-		{"", "Re: Tuesday", "Re: Tuesday"},
-		{"", "RE: re:Re : Tuesday", "Re: Tuesday"},
-		{"", "Réf : AW: Tuesday", "Re: Tuesday"},
-		{"", "Fwd: article", "Re: Fwd: article"},
-		{"", "Refund request", "Re: Refund request"},
-		{"", "", "Re:"},
+		{"", "Tuesday", "Message received"},
+		{"", "", "Message received"},
+		{"Re: {{.Subject}}", "Tuesday", "Re: Tuesday"},
+		{"Re: {{.Subject}}", "Re: Tuesday", "Re: Tuesday"},
+		{"Re: {{.Subject}}", "RE: re:Re : Tuesday", "Re: Tuesday"},
+		{"Re: {{.Subject}}", "Réf : AW: Tuesday", "Re: Tuesday"},
+		{"Re: {{.Subject}}", "Fwd: article", "Re: Fwd: article"},
+		{"Re: {{.Subject}}", "Refund request", "Re: Refund request"},
+		{"Re: {{.Subject}}", "", "Re:"},
 		{"Re: {{.Subject}}", "Re[2]: Tuesday", "Re: Tuesday"},
 		{"Message received", "Re: Tuesday", "Message received"},
 		{"Message reçu : {{.Subject}}", "Re: séance", "Message reçu : Re: séance"},
@@ -255,7 +257,6 @@ func TestBodyTemplate(t *testing.T) {
 
 func TestFrench(t *testing.T) {
 	o := opts("fr")
-	o.SubjectTemplate = "Message reçu"
 	m := msg(t, strings.Replace(patientHeader, "From: Ana Martin", "From: =?utf-8?q?Zo=C3=A9_L=C3=A9ger?=", 1))
 	r := build(t, o, m, Data{NextWindow: schedule.FormatWindow(next, paris, "fr")})
 	if s, _ := r.header.Subject(); s != "Message reçu" {
@@ -265,10 +266,10 @@ func TestFrench(t *testing.T) {
 		t.Error("non-ASCII subject not RFC 2047 encoded")
 	}
 	to, _ := r.header.AddressList("To")
-	if len(to) != 1 || to[0].Name != "Zoé Léger" {
-		t.Errorf("To = %v", to)
+	if len(to) != 1 || to[0].Name != "" {
+		t.Errorf("To = %v (the default reflects no name)", to)
 	}
-	for _, want := range []string{"Bonjour Zoé Léger,", "mardi 3 mars à 18h00", "3114", "réponse automatique"} {
+	for _, want := range []string{"Bonjour,", "mardi 3 mars à 18h00", "3114", "réponse automatique"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("body lacks %q:\n%s", want, r.body)
 		}
@@ -328,5 +329,28 @@ func TestBuildErrors(t *testing.T) {
 		if _, _, err := Build(opts("en"), m, Data{}); err == nil {
 			t.Errorf("recipient %q accepted", from)
 		}
+	}
+}
+
+// TestDefaultsReflectNothing: with the default templates, nothing a sender
+// chose (display name, subject) appears in the acknowledgement the
+// therapist's account sends; a template that asks for them gets them.
+func TestDefaultsReflectNothing(t *testing.T) {
+	forged := strings.Replace(patientHeader, "From: Ana Martin", "From: Cheap pills at spam.example", 1)
+	forged = strings.Replace(forged, "Subject: Tuesday", "Subject: Visit spam.example now", 1)
+	for _, lang := range []string{"en", "fr"} {
+		r := build(t, opts(lang), msg(t, forged), Data{NextWindow: "soon"})
+		if strings.Contains(string(r.raw), "spam.example") || strings.Contains(string(r.raw), "pills") {
+			t.Errorf("%s: the default acknowledgement reflects the sender's words:\n%s", lang, r.raw)
+		}
+	}
+	o := opts("en")
+	o.BodyTemplate = "Dear {{.SenderName}}, about {{.Subject}}: read at {{.NextWindow}}."
+	r := build(t, o, msg(t, forged), Data{NextWindow: "soon"})
+	if !strings.Contains(r.body, "Cheap pills at spam.example") {
+		t.Errorf("a template asking for the name does not get it: %q", r.body)
+	}
+	if to, _ := r.header.AddressList("To"); len(to) != 1 || to[0].Name == "" {
+		t.Errorf("To = %v: the template uses the name, the header may too", to)
 	}
 }

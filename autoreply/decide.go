@@ -46,6 +46,16 @@ func Decide(m *classify.Message, escalated bool, self map[string]bool, replyToEs
 			return no("auto-responder (" + k + ")")
 		}
 	}
+	// A responder that answers our acknowledgement (a help desk opening a
+	// ticket, from a fresh address each time) is not answered again. The
+	// header could be forged, but only to suppress a courtesy.
+	for _, k := range []string{"In-Reply-To", "References"} {
+		for _, id := range msgIDs(h.Get(k)) {
+			if isAckID(id) {
+				return no("a reply to an acknowledgement (" + k + ")")
+			}
+		}
+	}
 	if ct, _, _ := h.ContentType(); strings.EqualFold(ct, "multipart/report") {
 		return no("delivery or read report")
 	}

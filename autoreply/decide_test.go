@@ -35,6 +35,9 @@ func TestDecide(t *testing.T) {
 		reason    string // substring of Decision.Reason
 	}{
 		{name: "patient", header: patientHeader, want: true},
+		{name: "reply to an acknowledgement", header: patientHeader + "In-Reply-To: <ack.0123456789abcdef01234567@boundaryd>\n", reason: "reply to an acknowledgement"},
+		{name: "acknowledgement deep in references", header: patientHeader + "References: <a@b> <ack.0123456789abcdef01234567@host.example> <c@d>\n", reason: "reply to an acknowledgement"},
+		{name: "ack-like but not ours", header: patientHeader + "In-Reply-To: <ack.not-hex-at-all@boundaryd>\n", want: true},
 		{name: "auto-submitted no", header: patientHeader + "Auto-Submitted: no\n", want: true},
 		{name: "auto-submitted no with comment", header: patientHeader + "Auto-Submitted: No (manual)\n", want: true},
 		{name: "auto-replied", header: patientHeader + "Auto-Submitted: auto-replied\n", reason: "Auto-Submitted"},
@@ -99,5 +102,21 @@ func TestDecideReasonCarriesNoPatientText(t *testing.T) {
 	d := Decide(msg(t, patientHeader+"Auto-Submitted: I-want-to-end-it-all-tonight-please-help-me\n"), false, self, false)
 	if d.Reply || strings.Contains(strings.ToLower(d.Reason), "end-it") {
 		t.Errorf("Decision = %+v", d)
+	}
+}
+
+// TestReplyToOwnAcknowledgementIsNotAnswered closes the loop with a
+// responder that answers from a fresh address each time: its reply refers
+// to the acknowledgement Build made.
+func TestReplyToOwnAcknowledgementIsNotAnswered(t *testing.T) {
+	r := build(t, opts("en"), msg(t, patientHeader), Data{NextWindow: "soon"})
+	id, err := r.header.MessageID()
+	if err != nil || id == "" {
+		t.Fatalf("acknowledgement Message-ID %q: %v", id, err)
+	}
+	reply := strings.Replace(patientHeader, "From: Ana Martin <ana@example.org>", "From: Help desk <ticket-4711@helpdesk.example>", 1) +
+		"In-Reply-To: <" + id + ">\n"
+	if d := Decide(msg(t, reply), false, self, false); d.Reply {
+		t.Errorf("a reply to our acknowledgement %s would be answered: %+v", id, d)
 	}
 }

@@ -17,55 +17,88 @@ import (
 // acknowledgement.
 const ackMaxAge = 24 * time.Hour
 
-// maybeAck sends the patient's acknowledgement when the configuration asks
+// Acknowledgements go out one at a time, after the alerts: at most one SMTP
+// session of the therapist's account is spent on courtesy, and a queue of
+// ackQueueLen waits behind it (beyond that, the courtesy is dropped, logged).
+const (
+	ackQueueLen = 64
+	// ackYield is how long an acknowledgement waits for pending alerts
+	// to go first before it is sent anyway.
+	ackYield = 30 * time.Second
+)
+
+// ackJob is one acknowledgement ready to send.
+type ackJob struct {
+	envelope, to string
+	raw          []byte
+}
+
+// acker sends acknowledgements in the background.
+type acker struct {
+	limit *autoreply.Limiter
+	queue chan ackJob
+}
+
+func newAcker() *acker {
+	return &acker{limit: autoreply.NewLimiter(autoreply.Limits{}), queue: make(chan ackJob, ackQueueLen)}
+}
+
+// maybeAck queues the patient's acknowledgement when the configuration asks
 // for one, the message is not from a robot, a list or ourselves (RFC 3834),
-// and this sender got none within auto_reply.once_per. The once-per record
-// is written before sending, so a crash or a failing relay can never make
-// boundaryd reply twice: at most once is the right failure for a courtesy.
-// It reports whether a reply is on its way.
+// the limits allow it (autoreply.Limits: per hour, per domain, and none to a
+// domain whose mail arrives faster than a person writes), and this mailbox
+// (autoreply.MailboxKey: +tags stripped) got none within auto_reply.once_per.
+// The once-per record is written before sending, so a crash or a failing
+// relay can never make boundaryd reply twice: at most once is the right
+// failure for a courtesy. It reports whether a reply is on its way.
 func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, received time.Time, escalated bool) bool {
 	ar := d.cfg.AutoReply
 	if !ar.Enabled || d.cfg.SMTP == nil {
 		return false
 	}
+	now := d.clock.Now()
 	if !received.IsZero() && clock.Since(d.clock, received) > ackMaxAge {
 		// Old mail sorted at a first start (backlog: all) or after a
 		// rescan: a patient is not answered days later.
 		return false
 	}
+	d.acker.limit.Arrived(msg.From, now)
 	dec := autoreply.Decide(msg, escalated, d.self, ar.ReplyToEscalated)
 	if !dec.Reply {
 		d.log.Debug("no acknowledgement", "reason", dec.Reason)
 		return false
 	}
-	now := d.clock.Now()
-	send := false
-	err := d.st.Update(func(tx *store.Tx) error {
-		if last, ok := tx.LastReply(msg.From); ok && now.Sub(last) < ar.OncePer.D() && !now.Before(last) {
-			return nil
-		}
-		send = true
-		return tx.SetLastReply(msg.From, now)
-	})
-	if err != nil {
-		d.log.Error("acknowledgement: writing state", "err", err)
+	key := autoreply.MailboxKey(msg.From)
+	var last time.Time
+	recent := false
+	if err := d.st.View(func(tx *store.Tx) error {
+		var ok bool
+		last, ok = tx.LastReply(key)
+		recent = ok && now.Sub(last) < ar.OncePer.D() && !now.Before(last)
+		return nil
+	}); err != nil {
+		d.log.Error("acknowledgement: reading state", "err", err)
 		return false
 	}
-	if !send {
+	if recent {
 		d.log.Debug("no acknowledgement: one was sent recently", "once_per", ar.OncePer.D())
 		return false
 	}
-	next := d.windows.Next(now)
-	name := msg.FromName
-	if name == "" {
-		name = msg.From
+	if ok, why := d.acker.limit.Allow(msg.From, now); !ok {
+		d.log.Warn("no acknowledgement", "reason", why)
+		return false
 	}
+	if err := d.st.Update(func(tx *store.Tx) error { return tx.SetLastReply(key, now) }); err != nil {
+		d.log.Error("acknowledgement: writing state", "err", err)
+		return false
+	}
+	next := d.windows.Next(now)
 	from := d.cfg.SMTP.From
 	raw, to, err := autoreply.Build(autoreply.Options{
 		From: from, SubjectTemplate: ar.Subject, BodyTemplate: ar.Body, Lang: d.cfg.Language, Now: now,
 	}, msg, autoreply.Data{
 		NextWindow: schedule.FormatWindow(next, d.windows.Location(), d.cfg.Language),
-		SenderName: name,
+		SenderName: msg.FromName,
 		Subject:    msg.Subject,
 	})
 	if err != nil {
@@ -76,16 +109,50 @@ func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, received t
 	if a, err := mail.ParseAddress(from); err == nil {
 		envelope = a.Address
 	}
-	d.acks.Add(1)
-	go func() {
-		defer d.acks.Done()
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		if err := notify.SendMail(ctx, d.smtpConfig(), envelope, []string{to}, raw); err != nil {
-			d.log.Warn("acknowledgement not sent", "to", to, "err", err)
+	select {
+	case d.acker.queue <- ackJob{envelope: envelope, to: to, raw: raw}:
+		return true
+	default:
+		d.log.Warn("acknowledgement dropped: too many waiting", "queue", ackQueueLen)
+		return false
+	}
+}
+
+// sendAcks sends queued acknowledgements one at a time until ctx ends.
+// Before each, it lets pending alerts go first (up to ackYield): an
+// emergency must never wait behind a courtesy on the same account.
+func (d *Daemon) sendAcks(ctx context.Context) {
+	for {
+		var job ackJob
+		select {
+		case <-ctx.Done():
+			if n := len(d.acker.queue); n > 0 {
+				d.log.Info("stopping: acknowledgements not sent", "count", n)
+			}
+			return
+		case job = <-d.acker.queue:
+		}
+		d.alertsFirst(ctx)
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err := notify.SendMail(sctx, d.smtpConfig(), job.envelope, []string{job.to}, job.raw)
+		cancel()
+		if err != nil {
+			d.log.Warn("acknowledgement not sent", "err", err)
+			continue
+		}
+		d.log.Info("acknowledgement sent")
+	}
+}
+
+// alertsFirst waits while the alert outbox holds entries, up to ackYield.
+func (d *Daemon) alertsFirst(ctx context.Context) {
+	deadline := d.clock.Now().Add(ackYield)
+	for d.clock.Now().Before(deadline) {
+		if _, depth := d.disp.Health(); depth <= 0 {
 			return
 		}
-		d.log.Info("acknowledgement sent", "to", to)
-	}()
-	return true
+		if clock.Sleep(ctx, d.clock, 200*time.Millisecond) != nil {
+			return
+		}
+	}
 }

@@ -81,8 +81,8 @@ type Daemon struct {
 	// mu serialises inbox passes and window deliveries, so a release never
 	// races a hold of the same message.
 	mu sync.Mutex
-	// acks counts acknowledgements being sent.
-	acks  sync.WaitGroup
+	// acker queues and paces acknowledgements.
+	acker *acker
 	ready sync.Once
 	// batch is the current fetch batch size: halved after a failed fetch
 	// (a flaky link that always breaks mid-batch must still make
@@ -107,7 +107,7 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.System()
 	}
-	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, cl: cl, st: st, self: selfAddresses(cfg), clock: opts.Clock, batch: opts.BatchSize}
+	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, cl: cl, st: st, self: selfAddresses(cfg), clock: opts.Clock, batch: opts.BatchSize, acker: newAcker()}
 	var pauses []schedule.Pause
 	for _, p := range cfg.ReadingWindows.Pauses {
 		from, err1 := schedule.ParseDate(p.From)
@@ -275,10 +275,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.log.Error("alert dispatcher stopped", "err", err)
 		}
 	}()
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		d.windowLoop(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		d.sendAcks(ctx)
 	}()
 	go func() {
 		defer wg.Done()
@@ -289,6 +293,5 @@ func (d *Daemon) Run(ctx context.Context) error {
 	err := imapwatch.Run(ctx, d.IMAPOptions(), d.sync)
 	cancel()
 	wg.Wait()
-	d.acks.Wait()
 	return err
 }
