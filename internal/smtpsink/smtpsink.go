@@ -16,6 +16,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -336,11 +337,16 @@ func (s *Sink) meet(stage Stage) error {
 	if f.Code == 0 {
 		return nil
 	}
+	s.countRefusal()
+	return &smtp.SMTPError{Code: f.Code, EnhancedCode: smtp.EnhancedCode{f.Code / 100, 0, 0}, Message: "smtpsink: scripted failure"}
+}
+
+// countRefusal counts one coded answer of a Fault and wakes waiters.
+func (s *Sink) countRefusal() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.refusals++
 	s.signalLocked()
-	s.mu.Unlock()
-	return &smtp.SMTPError{Code: f.Code, EnhancedCode: smtp.EnhancedCode{f.Code / 100, 0, 0}, Message: "smtpsink: scripted failure"}
 }
 
 // pause waits as f says (Delay, or for ever with Hang), or until Close.
@@ -408,10 +414,7 @@ func (s *Sink) refuseConn(c net.Conn, f Fault) {
 	if s.pause(f) != nil {
 		return
 	}
-	s.mu.Lock()
-	s.refusals++
-	s.signalLocked()
-	s.mu.Unlock()
+	s.countRefusal()
 	_ = c.SetWriteDeadline(time.Now().Add(s.opts.Timeout))
 	_, _ = fmt.Fprintf(c, "%d localhost smtpsink: scripted failure\r\n", f.Code)
 }
@@ -482,7 +485,7 @@ type authSession struct{ *session }
 func (a authSession) AuthMechanisms() []string { return a.s.opts.Mechanisms }
 
 func (a authSession) Auth(mech string) (sasl.Server, error) {
-	if !offered(a.s.opts.Mechanisms, mech) {
+	if !slices.Contains(a.s.opts.Mechanisms, mech) {
 		return nil, smtp.ErrAuthUnknownMechanism
 	}
 	switch mech {
@@ -501,15 +504,6 @@ func (a authSession) login(username, password string) error {
 	}
 	a.user = username
 	return nil
-}
-
-func offered(mechs []string, mech string) bool {
-	for _, m := range mechs {
-		if m == mech {
-			return true
-		}
-	}
-	return false
 }
 
 // loginServer is the server side of AUTH LOGIN (draft-murchison-sasl-login),
