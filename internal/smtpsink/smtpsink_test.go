@@ -179,13 +179,41 @@ func TestImplicitTLS(t *testing.T) {
 	}
 }
 
+// stepwise sends one message command by command and says at which stage
+// the server answered with an error (AtConnect for none).
+func stepwise(t *testing.T, s *Sink) (Stage, error) {
+	t.Helper()
+	c, err := smtp.Dial(s.Addr())
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	if err := c.Mail("a@example.org", nil); err != nil {
+		return AtMail, err
+	}
+	if err := c.Rcpt("b@example.org", nil); err != nil {
+		return AtRcpt, err
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatalf("DATA: %v", err)
+	}
+	if _, err := w.Write([]byte("x\r\n")); err != nil {
+		t.Fatalf("DATA: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		return AtData, err
+	}
+	return AtConnect, c.Quit()
+}
+
 func TestFailNThenAccept(t *testing.T) {
 	for _, st := range []Stage{AtMail, AtRcpt, AtData} {
 		s := Start(t)
 		s.Fail(2, Fault{Code: 451, Stage: st})
 		for i := 0; i < 2; i++ {
-			if err := sendPlain(t, s, "x\r\n"); code(err) != 451 {
-				t.Errorf("stage %d attempt %d: %v, want 451", st, i, err)
+			if at, err := stepwise(t, s); at != st || code(err) != 451 {
+				t.Errorf("stage %d attempt %d: stage %d, %v; want 451 there", st, i, at, err)
 			}
 		}
 		if n, err := s.WaitRefusals(ctxT(t), 2); err != nil || n != 2 {
