@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log"
 	"mime/quotedprintable"
 	"net"
 	"net/http"
@@ -13,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/emersion/go-smtp"
+	"github.com/boundaryd/boundaryd/internal/smtpsink"
 )
 
 // idPattern finds a generated message's token in its sender address.
@@ -57,49 +56,25 @@ func (a *arrivals) count() (distinct, total int) {
 	return len(a.first), a.total
 }
 
-// smtpSink is a real SMTP server (go-smtp) on 127.0.0.1 that accepts every
-// alert and notes when it was accepted: the end of DATA.
+// smtpSink is the shared SMTP sink (internal/smtpsink) on 127.0.0.1,
+// noting when each alert was accepted: the end of DATA.
 type smtpSink struct {
-	srv  *smtp.Server
+	sink *smtpsink.Sink
 	port int
 	got  *arrivals
 }
 
 func startSMTPSink() (*smtpSink, error) {
-	s := &smtpSink{got: newArrivals()}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
-	s.srv.Domain = "localhost"
-	s.srv.ErrorLog = log.New(io.Discard, "", 0)
-	s.srv.ReadTimeout = 30 * time.Second
-	s.srv.WriteTimeout = 30 * time.Second
-	s.srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	got := newArrivals()
+	s, err := smtpsink.Listen(smtpsink.Options{Timeout: 30 * time.Second,
+		OnMessage: func(m smtpsink.Message) { got.record(alertID(m.Data), m.At) }})
 	if err != nil {
 		return nil, err
 	}
-	s.port = ln.Addr().(*net.TCPAddr).Port
-	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
+	return &smtpSink{sink: s, port: s.Port(), got: got}, nil
 }
 
-func (s *smtpSink) close() { _ = s.srv.Close() }
-
-type smtpSession struct{ s *smtpSink }
-
-func (ss *smtpSession) AuthPlain(string, string) error       { return nil }
-func (ss *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (ss *smtpSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (ss *smtpSession) Reset()                               {}
-func (ss *smtpSession) Logout() error                        { return nil }
-func (ss *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	at := time.Now()
-	ss.s.got.record(alertID(b), at)
-	return nil
-}
+func (s *smtpSink) close() { _ = s.sink.Close() }
 
 // alertID finds the token of the message an alert is about: the alert names
 // the sender, whose address carries it. The body is quoted-printable.

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/internal/testimap"
-	"github.com/boundaryd/boundaryd/internal/testsmtp"
 )
 
 const ackYAML = `auto_reply:
@@ -16,8 +16,8 @@ const ackYAML = `auto_reply:
   body: "Received. Next reading: {{.NextWindow}}. In an emergency call 15 or 3114."
 `
 
-func acks(msgs []testsmtp.Message) []testsmtp.Message {
-	var out []testsmtp.Message
+func acks(msgs []smtpsink.Message) []smtpsink.Message {
+	var out []smtpsink.Message
 	for _, m := range msgs {
 		if bytes.Contains(m.Data, []byte("X-Boundary-Kind: auto-reply")) {
 			out = append(out, m)
@@ -95,7 +95,7 @@ func TestTwoInstancesCannotLoop(t *testing.T) {
 	if h := a.waitHandled(1)[0]; !h.AckQueued {
 		t.Fatalf("A did not acknowledge: %+v", h)
 	}
-	var ack testsmtp.Message
+	var ack smtpsink.Message
 	select {
 	case ack = <-a.smtp.C:
 	case <-time.After(waitLimit):

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/config"
+	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/internal/testimap"
-	"github.com/boundaryd/boundaryd/internal/testsmtp"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -206,7 +206,7 @@ func TestConnectionCutsWhileMailArrives(t *testing.T) {
 	dv := testimap.StartDovecot(t, testimap.DovecotOptions{})
 	srv := doveServer{dv}
 	proxy := testimap.StartProxy(t, dv.Addr())
-	e := &env{t: t, srv: srv, smtp: testsmtp.Start(t), hook: startWebhook(t), handled: make(chan Handled, 10000)}
+	e := &env{t: t, srv: srv, smtp: smtpsink.Start(t), hook: startWebhook(t), handled: make(chan Handled, 10000)}
 	e.cfg = testConfig(t, srv, e.smtp, e.hook, envOpts{})
 	e.cfg.IMAP.Port = proxy.Port()
 	e.start()
@@ -264,7 +264,7 @@ func tail(s string, n int) string {
 
 func TestSilentServer(t *testing.T) {
 	silent := testimap.StartSilent(t, true)
-	sink, hook := testsmtp.Start(t), startWebhook(t)
+	sink, hook := smtpsink.Start(t), startWebhook(t)
 	t.Setenv("BD_TEST_IMAP_PW", "x")
 	mem := testimap.StartMem(t, testimap.MemOptions{})
 	cfg := testConfig(t, memServer{mem}, sink, hook, envOpts{})
@@ -387,7 +387,7 @@ func TestKill9AtRandomMoments(t *testing.T) {
 	testimap.SkipWithoutDovecot(t)
 	dv := testimap.StartDovecot(t, testimap.DovecotOptions{})
 	srv := doveServer{dv}
-	sink, hook := testsmtp.Start(t), startWebhook(t)
+	sink, hook := smtpsink.Start(t), startWebhook(t)
 	e := &env{t: t, srv: srv, smtp: sink, hook: hook}
 	cfg := testConfig(t, srv, sink, hook, envOpts{})
 	cfgPath := filepath.Join(t.TempDir(), "config.yaml")

@@ -18,8 +18,8 @@ import (
 	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/health"
+	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/internal/testimap"
-	"github.com/boundaryd/boundaryd/internal/testsmtp"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -84,7 +84,7 @@ func startWebhook(t testing.TB) *webhookSink {
 type env struct {
 	t       *testing.T
 	srv     deliverer
-	smtp    *testsmtp.Sink
+	smtp    *smtpsink.Sink
 	hook    *webhookSink
 	cfg     *config.Config
 	st      *store.Store
@@ -98,8 +98,8 @@ type env struct {
 	metrics *health.Metrics
 }
 
-func startSinks(t *testing.T) (*testsmtp.Sink, *webhookSink) {
-	return testsmtp.Start(t), startWebhook(t)
+func startSinks(t *testing.T) (*smtpsink.Sink, *webhookSink) {
+	return smtpsink.Start(t), startWebhook(t)
 }
 
 type envOpts struct {
@@ -111,7 +111,7 @@ type envOpts struct {
 	clock        clock.Clock
 }
 
-func testConfig(t *testing.T, srv server, sink *testsmtp.Sink, hook *webhookSink, o envOpts) *config.Config {
+func testConfig(t *testing.T, srv server, sink *smtpsink.Sink, hook *webhookSink, o envOpts) *config.Config {
 	t.Helper()
 	if o.backlog == "" {
 		o.backlog = "new"
@@ -162,7 +162,7 @@ state_dir: %s
 
 func startEnv(t *testing.T, srv deliverer, o envOpts) *env {
 	t.Helper()
-	e := &env{t: t, srv: srv, smtp: testsmtp.Start(t), hook: startWebhook(t), handled: make(chan Handled, 10000),
+	e := &env{t: t, srv: srv, smtp: smtpsink.Start(t), hook: startWebhook(t), handled: make(chan Handled, 10000),
 		windows: make(chan WindowResult, 100), clock: o.clock}
 	e.cfg = testConfig(t, srv, e.smtp, e.hook, o)
 	e.start()

@@ -1,5 +1,5 @@
 // Package demo runs the whole of boundaryd with no setup: an in-memory IMAP
-// server and an SMTP sink in the process, a week of realistic mail, the real
+// server and an SMTP sink (internal/smtpsink) in the process, a week of realistic mail, the real
 // daemon code on an accelerated clock, and a narration in plain words.
 package demo
 
@@ -20,13 +20,13 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-message/mail"
-	"github.com/emersion/go-smtp"
 
 	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
 	"github.com/boundaryd/boundaryd/imapwatch"
 	"github.com/boundaryd/boundaryd/internal/memimap"
+	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -68,7 +68,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if o.Step < 0 {
 		o.Step = 0
 	}
-	r := &runner{o: o, out: o.Out, handled: make(chan daemon.Handled, 100), windows: make(chan daemon.WindowResult, 10), mailed: make(chan sent, 100)}
+	r := &runner{o: o, out: o.Out, handled: make(chan daemon.Handled, 100), windows: make(chan daemon.WindowResult, 10)}
 	return r.run(ctx)
 }
 
@@ -79,7 +79,7 @@ type runner struct {
 	loc     *time.Location
 	handled chan daemon.Handled
 	windows chan daemon.WindowResult
-	mailed  chan sent // mail the daemon sent, in order
+	sink    *smtpsink.Sink // the SMTP relay: what the daemon sends arrives on sink.C
 
 	mu      sync.Mutex
 	outcome Outcome
@@ -116,11 +116,11 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer mem.Close()
-	smtpLn, smtpSrv, err := r.startSMTP()
+	r.sink, err = smtpsink.Listen(smtpsink.Options{Clock: r.clock})
 	if err != nil {
 		return Outcome{}, err
 	}
-	defer smtpSrv.Close()
+	defer r.sink.Close()
 
 	stateDir, err := os.MkdirTemp("", "boundaryd-demo-")
 	if err != nil {
@@ -128,7 +128,7 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	}
 	defer os.RemoveAll(stateDir)
 
-	cfg, err := demoConfig(imapLn.Addr().(*net.TCPAddr).Port, smtpLn.Addr().(*net.TCPAddr).Port, stateDir)
+	cfg, err := demoConfig(imapLn.Addr().(*net.TCPAddr).Port, r.sink.Port(), stateDir)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -335,7 +335,8 @@ func (r *runner) waitMail(ctx context.Context, kind string) error {
 	timeout := time.After(waitLimit)
 	for {
 		select {
-		case m := <-r.mailed:
+		case msg := <-r.sink.C:
+			m := parseSent(msg.Data)
 			if m.kind != kind {
 				continue
 			}
@@ -359,18 +360,19 @@ func (r *runner) waitMail(ctx context.Context, kind string) error {
 	}
 }
 
-// onMail receives what boundaryd sent by SMTP: alerts and acknowledgements.
-func (r *runner) onMail(data []byte) {
+// parseSent reads what boundaryd sent by SMTP: alerts and acknowledgements
+// (an unreadable message has no kind, and is passed over).
+func parseSent(data []byte) sent {
 	m, err := mail.CreateReader(bytes.NewReader(data))
 	if err != nil {
-		return
+		return sent{}
 	}
 	var text string
 	if p, err := m.NextPart(); err == nil {
 		b, _ := io.ReadAll(io.LimitReader(p.Body, 8192))
 		text = string(b)
 	}
-	r.mailed <- sent{kind: m.Header.Get("X-Boundary-Kind"), to: m.Header.Get("To"), text: text}
+	return sent{kind: m.Header.Get("X-Boundary-Kind"), to: m.Header.Get("To"), text: text}
 }
 
 func displayName(from string) string {
@@ -429,34 +431,6 @@ func startIMAP() (net.Listener, *imapserver.Server, error) {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	return ln, srv, nil
-}
-
-func (r *runner) startSMTP() (net.Listener, *smtp.Server, error) {
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{r: r}, nil }))
-	srv.Domain = "localhost"
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, nil, err
-	}
-	go func() { _ = srv.Serve(ln) }()
-	return ln, srv, nil
-}
-
-type sinkSession struct{ r *runner }
-
-func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *sinkSession) Reset()                               {}
-func (s *sinkSession) Logout() error                        { return nil }
-func (s *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-	if err != nil {
-		return err
-	}
-	s.r.onMail(b)
-	return nil
 }
 
 func demoConfig(imapPort, smtpPort int, stateDir string) (*config.Config, error) {

@@ -2,19 +2,9 @@ package notify
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"errors"
 	"io"
-	"log"
 	"log/slog"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,110 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/store"
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 )
 
 const waitFor = 5 * time.Second
 
-// mailSink is a real go-smtp server on 127.0.0.1 that records messages and
-// can be told to refuse with 451.
-type mailSink struct {
-	addr     string
-	port     int
-	srv      *smtp.Server
-	msgs     chan sinkMsg
-	refusals chan struct{}
-	refuse   atomic.Bool
-	user     string // when set, AUTH PLAIN with user/pass is required
-	pass     string
-}
-
-type sinkMsg struct {
-	from string
-	to   []string
-	data string
-}
-
-func newMailSink(t *testing.T, tlsCfg *tls.Config, implicitTLS bool, user, pass string) *mailSink {
-	t.Helper()
-	ms := &mailSink{msgs: make(chan sinkMsg, 100), refusals: make(chan struct{}, 1000), user: user, pass: pass}
-	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &sinkSession{ms: ms}, nil
-	}))
-	s.Domain = "localhost"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.TLSConfig = tlsCfg
-	s.ReadTimeout = 10 * time.Second
-	s.WriteTimeout = 10 * time.Second
-	s.AllowInsecureAuth = tlsCfg == nil
-	var l net.Listener
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms.addr = l.Addr().String()
-	ms.port = l.Addr().(*net.TCPAddr).Port
-	if implicitTLS {
-		l = tls.NewListener(l, tlsCfg)
-	}
-	go s.Serve(l)
-	ms.srv = s
-	t.Cleanup(func() { s.Close() })
-	return ms
-}
-
-type sinkSession struct {
-	ms     *mailSink
-	authed bool
-	from   string
-	to     []string
-}
-
-func (s *sinkSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *sinkSession) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != s.ms.user || password != s.ms.pass {
-			return errors.New("bad credentials")
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-
-func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.ms.user != "" && !s.authed {
-		return smtp.ErrAuthRequired
-	}
-	s.from = from
-	return nil
-}
-
-func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if s.ms.refuse.Load() {
-		s.ms.refusals <- struct{}{}
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-	}
-	s.ms.msgs <- sinkMsg{from: s.from, to: s.to, data: string(b)}
-	return nil
-}
-
-func (s *sinkSession) Reset()        { s.from, s.to = "", nil }
-func (s *sinkSession) Logout() error { return nil }
-
-func (ms *mailSink) config() SMTPConfig {
-	return SMTPConfig{Host: "127.0.0.1", Port: ms.port, Security: SecurityInsecure, Timeout: 5 * time.Second}
+// relayConfig is the plaintext loopback SMTP config of a sink.
+func relayConfig(ms *smtpsink.Sink) SMTPConfig {
+	return SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityInsecure, Timeout: 5 * time.Second}
 }
 
 // hookSink is an httptest server recording webhook requests.
@@ -156,26 +51,17 @@ func newHookSink(t *testing.T) *hookSink {
 	return h
 }
 
-func recvMail(t *testing.T, ms *mailSink) sinkMsg {
+// recv returns the next value on c, failing the test after waitFor.
+func recv[T any](t *testing.T, c <-chan T, what string) T {
 	t.Helper()
 	select {
-	case m := <-ms.msgs:
-		return m
+	case v := <-c:
+		return v
 	case <-time.After(waitFor):
-		t.Fatal("no mail within", waitFor)
+		t.Fatalf("no %s within %v", what, waitFor)
 	}
-	return sinkMsg{}
-}
-
-func recvHook(t *testing.T, h *hookSink) hookReq {
-	t.Helper()
-	select {
-	case r := <-h.reqs:
-		return r
-	case <-time.After(waitFor):
-		t.Fatal("no webhook request within", waitFor)
-	}
-	return hookReq{}
+	var zero T
+	return zero
 }
 
 // expectNone fails if anything arrives on c within a short grace period
@@ -251,17 +137,6 @@ func observed(o DispatcherOptions) (DispatcherOptions, chan Result) {
 	return o, c
 }
 
-func recvResult(t *testing.T, c chan Result) Result {
-	t.Helper()
-	select {
-	case r := <-c:
-		return r
-	case <-time.After(waitFor):
-		t.Fatal("no delivery attempt reported within", waitFor)
-	}
-	return Result{}
-}
-
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
@@ -302,37 +177,4 @@ func (l *logCapture) all() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]string(nil), l.lines...)
-}
-
-// selfSigned returns a server TLS config for 127.0.0.1 and a client pool
-// trusting it.
-func selfSigned(t *testing.T) (*tls.Config, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "boundaryd test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:              []string{"localhost"},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }

@@ -2,18 +2,19 @@ package notify
 
 import (
 	"context"
-	"crypto/tls"
 	"io"
 	"log/slog"
 	"mime"
 	"mime/quotedprintable"
-	"net"
 	"net/mail"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
+
+	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -66,12 +67,12 @@ func mailBody(t *testing.T, raw string) (mail.Header, string) {
 }
 
 func TestDeliveryToBothChannels(t *testing.T) {
-	ms := newMailSink(t, nil, false, "", "")
+	ms := smtpsink.Start(t)
 	hk := newHookSink(t)
 	st := openStore(t, t.TempDir())
 	defer st.Close()
 	opts, results := observed(fastOpts(quietLogger()))
-	d, err := NewDispatcher(st, []Channel{newSMTPChannel(t, "smtp:0", ms.config()), newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}, opts)
+	d, err := NewDispatcher(st, []Channel{newSMTPChannel(t, "smtp:0", relayConfig(ms)), newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,19 +82,19 @@ func TestDeliveryToBothChannels(t *testing.T) {
 	if n, err := d.Enqueue(sampleAlert("k1")); err != nil || n != 2 {
 		t.Fatalf("Enqueue = %d, %v; want 2 entries", n, err)
 	}
-	m := recvMail(t, ms)
+	m := recv(t, ms.C, "mail")
 	smtpLatency := time.Since(start)
-	r := recvHook(t, hk)
+	r := recv(t, hk.reqs, "webhook request")
 	latency := time.Since(start)
 	t.Logf("enqueue -> smtp accepted %v, both accepted %v", smtpLatency, latency)
 	if latency > time.Second {
 		t.Errorf("alerts took %v, want < 1s", latency)
 	}
 
-	if m.from != "dr@example.org" || len(m.to) != 1 || m.to[0] != "+33600000000@sms.example.net" {
-		t.Errorf("envelope from=%q to=%v", m.from, m.to)
+	if m.From != "dr@example.org" || len(m.To) != 1 || m.To[0] != "+33600000000@sms.example.net" {
+		t.Errorf("envelope from=%q to=%v", m.From, m.To)
 	}
-	h, body := mailBody(t, m.data)
+	h, body := mailBody(t, string(m.Data))
 	for k, want := range map[string]string{"X-Boundary-Kind": "alert", "Auto-Submitted": "auto-generated", "Subject": "EMERGENCY: message from Ana Dupont"} {
 		if got := h.Get(k); got != want {
 			t.Errorf("header %s = %q, want %q", k, got, want)
@@ -131,7 +132,7 @@ func TestDeliveryToBothChannels(t *testing.T) {
 	}
 
 	for i := 0; i < 2; i++ {
-		if r := recvResult(t, results); r.Err != nil {
+		if r := recv(t, results, "delivery attempt"); r.Err != nil {
 			t.Errorf("attempt on %s failed: %v", r.Channel, r.Err)
 		}
 	}
@@ -156,7 +157,7 @@ func TestNtfyFormat(t *testing.T) {
 	if err := w.Send(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	r := recvHook(t, hk)
+	r := recv(t, hk.reqs, "webhook request")
 	want := map[string]string{"Priority": "urgent", "Tags": "rotating_light", "Authorization": "Bearer tk_secret", "X-Static": "1"}
 	for k, v := range want {
 		if got := r.header.Get(k); got != v {
@@ -181,12 +182,12 @@ func TestNtfyFormat(t *testing.T) {
 }
 
 func TestSMTPRefusesThenAccepts(t *testing.T) {
-	ms := newMailSink(t, nil, false, "", "")
-	ms.refuse.Store(true)
+	ms := smtpsink.Start(t)
+	ms.Refuse(true)
 	st := openStore(t, t.TempDir())
 	defer st.Close()
 	opts, results := observed(fastOpts(quietLogger()))
-	d, err := NewDispatcher(st, []Channel{newSMTPChannel(t, "smtp:0", ms.config())}, opts)
+	d, err := NewDispatcher(st, []Channel{newSMTPChannel(t, "smtp:0", relayConfig(ms))}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,36 +195,34 @@ func TestSMTPRefusesThenAccepts(t *testing.T) {
 	if _, err := d.Enqueue(sampleAlert("k1")); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 3; i++ {
-		select {
-		case <-ms.refusals:
-		case <-time.After(waitFor):
-			t.Fatalf("only %d refused attempts", i)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if _, err := ms.WaitRefusals(ctx, 3); err != nil {
+		t.Fatal(err)
 	}
 	if since, depth := d.Health(); since.IsZero() || depth != 1 {
 		t.Errorf("while refusing: Health = %v, %d; want failing, depth 1", since, depth)
 	}
-	ms.refuse.Store(false)
-	m := recvMail(t, ms)
-	if !strings.Contains(m.data, "X-Boundary-Kind: alert") {
+	ms.Refuse(false)
+	m := recv(t, ms.C, "mail")
+	if !strings.Contains(string(m.Data), "X-Boundary-Kind: alert") {
 		t.Errorf("delivered message lacks the alert header")
 	}
-	for r := recvResult(t, results); r.Err != nil; r = recvResult(t, results) {
+	for r := recv(t, results, "delivery attempt"); r.Err != nil; r = recv(t, results, "delivery attempt") {
 	}
 	if since, depth := d.Health(); !since.IsZero() || depth != 0 {
 		t.Errorf("after recovery Health = %v, %d; want healthy, empty", since, depth)
 	}
-	expectNone(t, ms.msgs, "second delivery")
+	expectNone(t, ms.C, "second delivery")
 }
 
 func TestRestartDeliversPendingNeverResendsDelivered(t *testing.T) {
 	dir := t.TempDir()
-	ms := newMailSink(t, nil, false, "", "")
-	ms.refuse.Store(true)
+	ms := smtpsink.Start(t)
+	ms.Refuse(true)
 	hk := newHookSink(t)
 	channels := func() []Channel {
-		return []Channel{newSMTPChannel(t, "smtp:0", ms.config()), newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}
+		return []Channel{newSMTPChannel(t, "smtp:0", relayConfig(ms)), newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}
 	}
 	opts, results := observed(fastOpts(quietLogger()))
 
@@ -240,11 +239,11 @@ func TestRestartDeliversPendingNeverResendsDelivered(t *testing.T) {
 	if _, err := d.Enqueue(sampleAlert("k1")); err != nil {
 		t.Fatal(err)
 	}
-	recvHook(t, hk)
+	recv(t, hk.reqs, "webhook request")
 	// Both outcomes recorded (webhook acked, SMTP refusal rescheduled) before the stop.
 	got := map[string]bool{}
 	for i := 0; i < 2; i++ {
-		r := recvResult(t, results)
+		r := recv(t, results, "delivery attempt")
 		got[r.Channel] = r.Err == nil
 	}
 	if !got["webhook:1"] || got["smtp:0"] {
@@ -256,7 +255,7 @@ func TestRestartDeliversPendingNeverResendsDelivered(t *testing.T) {
 	}
 
 	// Restart: the SMTP entry is pending with its attempt count persisted.
-	ms.refuse.Store(false)
+	ms.Refuse(false)
 	st = openStore(t, dir)
 	defer st.Close()
 	pending, err := st.OutboxPending("")
@@ -272,12 +271,12 @@ func TestRestartDeliversPendingNeverResendsDelivered(t *testing.T) {
 		t.Error("failure state of the pending entry not taken over after restart")
 	}
 	runDispatcher(t, d)
-	recvMail(t, ms)
+	recv(t, ms.C, "mail")
 	if n, err := d.Enqueue(sampleAlert("k1")); err != nil || n != 0 {
 		t.Errorf("re-enqueue after restart added %d (%v), want 0", n, err)
 	}
 	expectNone(t, hk.reqs, "webhook resend")
-	expectNone(t, ms.msgs, "smtp resend")
+	expectNone(t, ms.C, "smtp resend")
 
 	es, err := st.Audit(time.Time{})
 	if err != nil || len(es) != 1 {
@@ -293,11 +292,11 @@ func TestRestartDeliversPendingNeverResendsDelivered(t *testing.T) {
 }
 
 func TestDedupe(t *testing.T) {
-	ms := newMailSink(t, nil, false, "", "")
+	ms := smtpsink.Start(t)
 	hk := newHookSink(t)
 	st := openStore(t, t.TempDir())
 	defer st.Close()
-	d, err := NewDispatcher(st, []Channel{newSMTPChannel(t, "smtp:0", ms.config()), newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}, fastOpts(quietLogger()))
+	d, err := NewDispatcher(st, []Channel{newSMTPChannel(t, "smtp:0", relayConfig(ms)), newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}, fastOpts(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,21 +307,21 @@ func TestDedupe(t *testing.T) {
 		t.Errorf("enqueue counts %d, %d; want 2, 0", n1, n2)
 	}
 	runDispatcher(t, d)
-	recvMail(t, ms)
-	recvHook(t, hk)
+	recv(t, ms.C, "mail")
+	recv(t, hk.reqs, "webhook request")
 	if n, _ := d.Enqueue(sampleAlert("same")); n != 0 {
 		t.Errorf("enqueue after delivery added %d", n)
 	}
 	d.Kick()
-	expectNone(t, ms.msgs, "duplicate mail")
+	expectNone(t, ms.C, "duplicate mail")
 	expectNone(t, hk.reqs, "duplicate webhook")
 }
 
 func TestExcerptOnlyWhenSet(t *testing.T) {
 	const secret = "I cannot go on, the pills are ready"
-	ms := newMailSink(t, nil, false, "", "")
+	ms := smtpsink.Start(t)
 	hk := newHookSink(t)
-	smtpCh := newSMTPChannel(t, "smtp:0", ms.config())
+	smtpCh := newSMTPChannel(t, "smtp:0", relayConfig(ms))
 	hookCh := newWebhookChannel(t, "webhook:1", hk.srv.URL, "")
 	ntfyCh := newWebhookChannel(t, "webhook:2", hk.srv.URL, FormatNtfy)
 	ctx := context.Background()
@@ -333,9 +332,9 @@ func TestExcerptOnlyWhenSet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, body := mailBody(t, recvMail(t, ms).data)
-	j := recvHook(t, hk)
-	n := recvHook(t, hk)
+	_, body := mailBody(t, string(recv(t, ms.C, "mail").Data))
+	j := recv(t, hk.reqs, "webhook request")
+	n := recv(t, hk.reqs, "webhook request")
 	for name, s := range map[string]string{"smtp": body, "json": j.body, "ntfy": n.body} {
 		if strings.Contains(s, "Excerpt") || strings.Contains(s, "excerpt") {
 			t.Errorf("%s alert has an excerpt section without include_excerpt:\n%s", name, s)
@@ -348,9 +347,9 @@ func TestExcerptOnlyWhenSet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, body = mailBody(t, recvMail(t, ms).data)
-	j = recvHook(t, hk)
-	n = recvHook(t, hk)
+	_, body = mailBody(t, string(recv(t, ms.C, "mail").Data))
+	j = recv(t, hk.reqs, "webhook request")
+	n = recv(t, hk.reqs, "webhook request")
 	if !strings.Contains(body, secret) || !strings.Contains(n.body, secret) {
 		t.Error("excerpt missing from mail or ntfy text when set")
 	}
@@ -386,19 +385,18 @@ func TestPlaintextRefusedForRemoteHosts(t *testing.T) {
 }
 
 func TestSTARTTLSWithSelfSignedCertAndAuth(t *testing.T) {
-	srvTLS, pool := selfSigned(t)
-	ms := newMailSink(t, srvTLS, false, "dr", "s3cret")
+	ms := smtpsink.StartWith(t, smtpsink.Options{Security: smtpsink.StartTLS, Username: "dr", Password: "s3cret"})
 	var reads atomic.Int32
-	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.port, Security: SecurityStartTLS, Username: "dr",
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityStartTLS, Username: "dr",
 		Password: func(context.Context) (string, error) { reads.Add(1); return "s3cret", nil },
-		TLS:      &tls.Config{RootCAs: pool}, Timeout: 5 * time.Second}
+		TLS:      ms.ClientTLS(), Timeout: 5 * time.Second}
 	ch := newSMTPChannel(t, "smtp:0", cfg)
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
 		if err := ch.Send(ctx, sampleAlert("k")); err != nil {
 			t.Fatalf("send %d: %v", i, err)
 		}
-		recvMail(t, ms)
+		recv(t, ms.C, "mail")
 	}
 	if reads.Load() != 2 {
 		t.Errorf("password read %d times for 2 sends, want 2", reads.Load())
@@ -410,28 +408,41 @@ func TestSTARTTLSWithSelfSignedCertAndAuth(t *testing.T) {
 		t.Error("STARTTLS with an untrusted certificate succeeded")
 	}
 	// Wrong password is an error, not a silent success.
-	cfg.TLS = &tls.Config{RootCAs: pool}
+	cfg.TLS = ms.ClientTLS()
 	cfg.Password = func(context.Context) (string, error) { return "wrong", nil }
 	if err := newSMTPChannel(t, "smtp:2", cfg).Send(ctx, sampleAlert("k")); err == nil {
 		t.Error("wrong password accepted")
 	}
 }
 
+// TestAuthLoginWhenPlainNotOffered: a relay that offers only AUTH LOGIN still
+// gets the password (the client falls back from PLAIN).
+func TestAuthLoginWhenPlainNotOffered(t *testing.T) {
+	ms := smtpsink.StartWith(t, smtpsink.Options{Security: smtpsink.StartTLS, Username: "dr", Password: "s3cret", Mechanisms: []string{sasl.Login}})
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityStartTLS, Username: "dr",
+		Password: func(context.Context) (string, error) { return "s3cret", nil }, TLS: ms.ClientTLS(), Timeout: 5 * time.Second}
+	if err := newSMTPChannel(t, "smtp:0", cfg).Send(context.Background(), sampleAlert("k")); err != nil {
+		t.Fatalf("send through a LOGIN-only relay: %v", err)
+	}
+	if m := recv(t, ms.C, "mail"); m.User != "dr" {
+		t.Errorf("delivered without logging in as dr (User %q)", m.User)
+	}
+}
+
 func TestImplicitTLS(t *testing.T) {
-	srvTLS, pool := selfSigned(t)
-	ms := newMailSink(t, srvTLS, true, "", "")
-	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.port, Security: SecurityTLS, TLS: &tls.Config{RootCAs: pool}, Timeout: 5 * time.Second}
+	ms := smtpsink.StartWith(t, smtpsink.Options{Security: smtpsink.ImplicitTLS})
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityTLS, TLS: ms.ClientTLS(), Timeout: 5 * time.Second}
 	if err := SendMail(context.Background(), cfg, "", []string{"x@example.org"}, []byte("Subject: t\r\n\r\nhi\r\n")); err != nil {
 		t.Fatal(err)
 	}
-	if m := recvMail(t, ms); m.from != "" || !strings.Contains(m.data, "hi") {
+	if m := recv(t, ms.C, "mail"); m.From != "" || !strings.Contains(string(m.Data), "hi") {
 		t.Errorf("got %+v", m)
 	}
 }
 
 func TestAllChannelsFailingLogsError(t *testing.T) {
-	ms := newMailSink(t, nil, false, "", "")
-	ms.refuse.Store(true)
+	ms := smtpsink.Start(t)
+	ms.Refuse(true)
 	hk := newHookSink(t)
 	hk.status.Store(503)
 	st := openStore(t, t.TempDir())
@@ -439,7 +450,7 @@ func TestAllChannelsFailingLogsError(t *testing.T) {
 	logs := newLogCapture()
 	opts := fastOpts(slog.New(logs))
 	opts.AlarmAfter, opts.AlarmEvery = 100*time.Millisecond, 20*time.Millisecond
-	d, err := NewDispatcher(st, []Channel{newSMTPChannel(t, "smtp:0", ms.config()), newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}, opts)
+	d, err := NewDispatcher(st, []Channel{newSMTPChannel(t, "smtp:0", relayConfig(ms)), newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,21 +482,9 @@ func TestAllChannelsFailingLogsError(t *testing.T) {
 
 func TestShutdownCancelsHungSend(t *testing.T) {
 	// A server that accepts TCP and never greets.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	cfg := SMTPConfig{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, Security: SecurityInsecure, Timeout: time.Minute}
+	ms := smtpsink.Start(t)
+	ms.Fail(-1, smtpsink.Fault{Stage: smtpsink.AtConnect, Hang: true})
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityInsecure, Timeout: time.Minute}
 	st := openStore(t, t.TempDir())
 	defer st.Close()
 	started := make(chan struct{}, 1)

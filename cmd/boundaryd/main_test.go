@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/internal/testimap"
-	"github.com/boundaryd/boundaryd/internal/testsmtp"
 )
 
 func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -294,7 +294,7 @@ func (w *syncWriter) String() string {
 // missing.
 func TestCheckConnect(t *testing.T) {
 	m := testimap.StartMem(t, testimap.MemOptions{Caps: testimap.CapsRev1})
-	sink := testsmtp.Start(t)
+	sink := smtpsink.Start(t)
 	cfg := writeConfig(t, m, fmt.Sprintf("smtp:\n  host: 127.0.0.1\n  port: %d\n  security: insecure\n  from: dr@example.org\n", sink.Port()))
 	t.Setenv("BD_CMD_TEST_PW", m.Password())
 	code, out, errOut := cli(t, "", "check", "--connect", "--config", cfg)

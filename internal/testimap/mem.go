@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"github.com/boundaryd/boundaryd/internal/memimap"
+	"github.com/boundaryd/boundaryd/internal/tlscert"
 )
 
 // Capability profiles for MemOptions.Caps.
@@ -115,7 +116,10 @@ func StartMem(t testing.TB, opts MemOptions) *Mem {
 		Logger:       log.New(io.Discard, "", 0),
 	}
 	if opts.TLS != TLSNone {
-		m.tlsCfg, m.clientTL = selfSignedTLS(t)
+		var err error
+		if m.tlsCfg, m.clientTL, err = tlscert.New("testimap"); err != nil {
+			t.Fatalf("testimap: %v", err)
+		}
 		if opts.TLS == TLSStartTLS {
 			srvOpts.TLSConfig = m.tlsCfg
 		}
