@@ -28,17 +28,8 @@ import (
 // while still failing a hung test quickly.
 const waitLimit = 20 * time.Second
 
-// server is what the tests need of an IMAP test server; both the in-memory
-// server and Dovecot provide it.
-type server interface {
-	Host() string
-	Port() int
-	User() string
-	Password() string
-	Messages(mailbox string) []testimap.Message
-	TryMessages(mailbox string) ([]testimap.Message, error)
-	CreateMailbox(name string)
-}
+// server is what the tests need of an IMAP test server.
+type server = testimap.Server
 
 type memServer struct{ *testimap.Mem }
 

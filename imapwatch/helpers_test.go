@@ -15,14 +15,7 @@ import (
 )
 
 // server is what the table-driven tests need of either test server.
-type server interface {
-	Host() string
-	Port() int
-	User() string
-	Password() string
-	Messages(mailbox string) []testimap.Message
-	TryMessages(mailbox string) ([]testimap.Message, error)
-}
+type server = testimap.Server
 
 type deliverer interface {
 	Deliver(mailbox string, raw []byte)
