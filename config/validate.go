@@ -83,9 +83,8 @@ func (c *Config) applyDefaults() {
 	if c.AutoReply.OncePer == 0 {
 		c.AutoReply.OncePer = Duration(DefaultOncePer)
 	}
-	if c.AutoReply.Subject == "" {
-		c.AutoReply.Subject = "Re: {{.Subject}}"
-	}
+	// An empty auto_reply.subject means autoreply.DefaultSubject: words of
+	// the therapist's, nothing reflected from the patient's message.
 	if c.Language == "" {
 		c.Language = "en"
 	}

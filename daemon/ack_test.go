@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -109,4 +110,69 @@ func TestTwoInstancesCannotLoop(t *testing.T) {
 	if n := len(acks(b.smtp.Messages())); n != 0 {
 		t.Errorf("B sent %d acknowledgements", n)
 	}
+}
+
+// TestAcknowledgementsAreNoSpamCannon: forged senders cannot make the
+// therapist's account mail strangers in bulk or loop with a responder
+// (issue: acknowledgements as a spam cannon and a loop).
+func TestAcknowledgementsAreNoSpamCannon(t *testing.T) {
+	srv := memServer{testimap.StartMem(t, testimap.MemOptions{Mailboxes: []string{"Held"}})}
+	e := startEnv(t, srv, envOpts{extraYAML: ackYAML, patients: `["*"]`})
+	e.waitReady()
+	n := 0
+	send := func(from, subject string) {
+		n++
+		srv.deliver("INBOX", []byte(fmt.Sprintf("From: %s\r\nTo: therapist@example.org\r\nSubject: %s\r\nMessage-ID: <cannon-%d@t>\r\n\r\n%s\r\n", from, subject, n, benignBody)))
+	}
+	// One person with twenty +tags.
+	for i := 1; i <= 20; i++ {
+		send(fmt.Sprintf("Bob <bob+%d@patients.example>", i), "hello")
+	}
+	// A help desk answering from a fresh address each time, at machine speed.
+	for i := range 40 {
+		send(fmt.Sprintf("Support <ticket-%d@helpdesk.example>", i), "Ticket opened")
+	}
+	// 150 forged senders, each at its own domain, with an advert for a name.
+	for i := range 150 {
+		send(fmt.Sprintf("Buy pills at spam.example <victim%d@d%d.example>", i, i), "Visit spam.example")
+	}
+	hs := e.waitHandled(n)
+	queued := 0
+	for _, h := range hs {
+		if h.AckQueued {
+			queued++
+		}
+	}
+	// Bob once; the help desk twice before its burst is seen; then the
+	// hourly cap (30 in all).
+	if queued != 30 {
+		t.Errorf("%d acknowledgements queued for %d forged or robotic messages, want 30 (1 + 2 + the hourly cap)", queued, n)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+	defer cancel()
+	got, err := e.smtp.Wait(ctx, queued)
+	if err != nil {
+		t.Fatalf("acknowledgements sent: %d of %d: %v", len(acks(e.smtp.Messages())), queued, err)
+	}
+	perTo := map[string]int{}
+	for _, m := range acks(got) {
+		perTo[m.To[0]]++
+		if bytes.Contains(m.Data, []byte("spam.example")) || bytes.Contains(m.Data, []byte("pills")) {
+			t.Errorf("an acknowledgement reflects the sender's name or subject:\n%s", m.Data[:min(len(m.Data), 1500)])
+			break
+		}
+	}
+	bobs := 0
+	for to := range perTo {
+		if bytes.HasPrefix([]byte(to), []byte("bob")) {
+			bobs++
+		}
+	}
+	if bobs != 1 {
+		t.Errorf("bob+N got %d acknowledgements, want 1", bobs)
+	}
+	if m := e.smtp.MaxSessions(); m > 1 {
+		t.Errorf("%d SMTP sessions open at once for acknowledgements, want 1", m)
+	}
+	t.Logf("messages=%d acknowledgements=%d max_smtp_sessions=%d", n, len(acks(got)), e.smtp.MaxSessions())
 }

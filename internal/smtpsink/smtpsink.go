@@ -133,6 +133,16 @@ type Sink struct {
 	fault     Fault
 	faultLeft int           // transactions the fault still applies to; <0: until Heal
 	changed   chan struct{} // closed and replaced whenever all, refusals or faultLeft change
+	open      int           // SMTP sessions open now
+	maxOpen   int           // the most ever open at once
+}
+
+// MaxSessions is the largest number of SMTP sessions that were open at
+// once since the sink started.
+func (s *Sink) MaxSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxOpen
 }
 
 // Listen starts a sink on 127.0.0.1 on a free port. Close stops it.
@@ -149,6 +159,10 @@ func Listen(o Options) (*Sink, error) {
 	s := &Sink{C: make(chan Message, bufferC), opts: o, done: make(chan struct{}), changed: make(chan struct{})}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		ss := &session{s: s}
+		s.mu.Lock()
+		s.open++
+		s.maxOpen = max(s.maxOpen, s.open)
+		s.mu.Unlock()
 		if o.Username != "" {
 			return authSession{ss}, nil
 		}
@@ -475,8 +489,13 @@ func (ss *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (ss *session) Reset()        { ss.from, ss.to = "", nil }
-func (ss *session) Logout() error { return nil }
+func (ss *session) Reset() { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error {
+	ss.s.mu.Lock()
+	ss.s.open--
+	ss.s.mu.Unlock()
+	return nil
+}
 
 // authSession is a session that offers AUTH (go-smtp advertises AUTH for
 // sessions implementing smtp.AuthSession).
