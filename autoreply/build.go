@@ -10,13 +10,12 @@ import (
 	"strings"
 	"text/template"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/emersion/go-message/mail"
 
 	"github.com/boundaryd/boundaryd/classify"
 	"github.com/boundaryd/boundaryd/internal/locale"
+	"github.com/boundaryd/boundaryd/internal/safetext"
 )
 
 // Kind is the X-Boundary-Kind value of an acknowledgement.
@@ -221,22 +220,8 @@ func collapseReplyPrefix(s string) string {
 	return "Re: " + rest
 }
 
-// oneLine cleans patient text for a header or a template: valid UTF-8, every control or format character
-// (CR and LF included) turned into a space, spaces collapsed, at most max runes.
-func oneLine(s string, max int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > max {
-		s = strings.TrimSpace(string([]rune(s)[:max-1])) + "…"
-	}
-	return s
-}
+// oneLine cleans patient text for a header or a template (safetext.OneLine).
+func oneLine(s string, max int) string { return safetext.OneLine(s, max) }
 
 // references is the parent's References (or, lacking them, its In-Reply-To) plus the parent, per RFC 5322
 // 3.6.4, bounded: the thread's first id and the most recent ones are kept.

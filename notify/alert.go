@@ -5,9 +5,9 @@ import (
 	"strings"
 	"text/template"
 	"time"
-	"unicode"
 
 	"github.com/boundaryd/boundaryd/internal/locale"
+	"github.com/boundaryd/boundaryd/internal/safetext"
 )
 
 // Alert is what every channel is told about one emergency message. It holds
@@ -86,13 +86,17 @@ func (a Alert) Text(loc *time.Location) string {
 }
 
 // Title is the one-line summary used as mail subject and ntfy title.
+// It always carries the address: a display name alone can claim to be
+// anyone.
 func (a Alert) Title() string {
-	name := oneLine(a.FromName)
-	if name == "" {
-		name = oneLine(a.FromAddr)
+	name, addr := truncate(oneLine(a.FromName), 60), truncate(oneLine(a.FromAddr), 120)
+	who := addr
+	if name != "" && addr != "" {
+		who = name + " <" + addr + ">"
+	} else if addr == "" {
+		who = name
 	}
-	name = truncate(name, 80)
-	return locale.Pick(locale.Of(a.Lang), "EMERGENCY: message from ", "URGENCE : message de ") + name
+	return locale.Pick(locale.Of(a.Lang), "EMERGENCY: message from ", "URGENCE : message de ") + who
 }
 
 func (a Alert) who() string {
@@ -106,35 +110,10 @@ func (a Alert) who() string {
 	return name + " <" + addr + ">"
 }
 
-// oneLine removes control characters and folds whitespace, so that a sender
-// name cannot inject header lines or forge lines of the alert.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
+// oneLine makes a sender's words safe for one line of an alert or a header.
+func oneLine(s string) string { return safetext.OneLine(s, 0) }
 
-// cleanText keeps line breaks but drops other control characters.
-func cleanText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s))
-}
+// cleanText keeps the excerpt's line breaks and drops every hidden character.
+func cleanText(s string) string { return safetext.Lines(s, 0) }
 
-func truncate(s string, n int) string {
-	if len([]rune(s)) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
+func truncate(s string, n int) string { return safetext.Truncate(s, n) }

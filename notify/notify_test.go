@@ -95,7 +95,7 @@ func TestDeliveryToBothChannels(t *testing.T) {
 		t.Errorf("envelope from=%q to=%v", m.From, m.To)
 	}
 	h, body := mailBody(t, string(m.Data))
-	for k, want := range map[string]string{"X-Boundary-Kind": "alert", "Auto-Submitted": "auto-generated", "Subject": "EMERGENCY: message from Ana Dupont"} {
+	for k, want := range map[string]string{"X-Boundary-Kind": "alert", "Auto-Submitted": "auto-generated", "Subject": "EMERGENCY: message from Ana Dupont <ana@example.org>"} {
 		if got := h.Get(k); got != want {
 			t.Errorf("header %s = %q, want %q", k, got, want)
 		}
@@ -165,7 +165,7 @@ func TestNtfyFormat(t *testing.T) {
 		}
 	}
 	title, err := new(mime.WordDecoder).DecodeHeader(r.header.Get("Title"))
-	if err != nil || title != "URGENCE : message de Zoé Léger" {
+	if err != nil || title != "URGENCE : message de Zoé Léger <ana@example.org>" {
 		t.Errorf("Title = %q (%v)", title, err)
 	}
 	if !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
