@@ -3,9 +3,9 @@
 // backlog, the idle footprint, a 50 MB message against a 50 KB one, and
 // classification speed. It prints one table and writes JSON.
 //
-//	go run ./bench                 # full run, about 12 minutes on 2 cores
-//	go run ./bench -quick          # smoke run, under a minute
-//	go run ./bench -scenarios latency,backlog -out /tmp/r.json
+//	go run ./tools/bench           # full run, about 12 minutes on 2 cores
+//	go run ./tools/bench -quick    # smoke run, under a minute
+//	go run ./tools/bench -scenarios latency,backlog -out /tmp/r.json
 //
 // It installs nothing: it needs Debian's dovecot-imapd (dovecot, doveadm) and
 // imapfilter, and says so when they are missing.
@@ -96,7 +96,7 @@ func main() {
 	var o options
 	var scen string
 	flag.BoolVar(&o.quick, "quick", false, "smoke run with tiny sizes (under a minute)")
-	flag.StringVar(&o.out, "out", "bench/out/results.json", "where to write the JSON results")
+	flag.StringVar(&o.out, "out", "tools/bench/out/results.json", "where to write the JSON results")
 	flag.StringVar(&scen, "scenarios", strings.Join(allScenarios, ","), "comma-separated subset of "+strings.Join(allScenarios, ","))
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, state) for inspection")
 	flag.DurationVar(&o.idle, "idle", 0, "idle sampling period (default 10m, 10s with -quick)")

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TestQuickBench runs `go run ./bench -quick` end to end against a real
+// TestQuickBench runs `go run ./tools/bench -quick` end to end against a real
 // Dovecot so the bench cannot rot. It asserts outcomes (every emergency
 // alerted and flagged, every benign message held, attachments not fetched),
 // never timings: those belong to the bench, not to CI.
