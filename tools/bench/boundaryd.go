@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
+	"github.com/boundaryd/boundaryd/internal/freeport"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -161,7 +161,7 @@ type subprocess struct {
 }
 
 func startSubprocess(ctx context.Context, bin, dir string, c daemonCfg) (*subprocess, error) {
-	port, err := freePort()
+	port, err := freeport.Loopback()
 	if err != nil {
 		return nil, err
 	}
@@ -272,13 +272,4 @@ func (s *subprocess) waitHandled(ctx context.Context, n int, limit time.Duration
 			return time.Time{}, last, fmt.Errorf("only %d of %d messages handled within %s", last, n, limit)
 		}
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
