@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,6 +28,12 @@ type backlogTool struct {
 	Flagged     int     `json:"inbox_flagged_after"`
 	Held        int     `json:"held_after"`
 	Alerts      int     `json:"alerts_smtp,omitempty"`
+	// LimitS is how long the tool was given (imapfilter: derived from
+	// boundaryd's wall time on the same backlog).
+	LimitS float64 `json:"limit_s,omitempty"`
+	// Unfinished says why the outcome is incomplete where the tool was
+	// stopped at its limit (imapfilter only).
+	Unfinished string `json:"unfinished,omitempty"`
 }
 
 type backlogResult struct {
@@ -154,7 +161,12 @@ func (b *bench) runBacklog(ctx context.Context) (backlogResult, error) {
 		res.Imapfilter.Skipped = "imapfilter not installed (apt-get install imapfilter)"
 		return res, nil
 	}
-	res.Imapfilter = b.backlogImapfilter(ctx, "bl-imf", n)
+	var bdWall time.Duration
+	if res.Boundaryd.Complete {
+		bdWall = time.Duration(res.Boundaryd.WallS * float64(time.Second))
+	}
+	limit, from := backlogPeerLimit(bdWall, b.sz.imfBacklogLimit)
+	res.Imapfilter = b.backlogImapfilter(ctx, "bl-imf", n, limit, from)
 	return res, nil
 }
 
@@ -215,8 +227,11 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 	return out
 }
 
-func (b *bench) backlogImapfilter(ctx context.Context, user string, n int) (out backlogTool) {
-	b.logf("backlog: imapfilter one-shot over %d messages (limit %s)", n, b.sz.imfBacklogLimit)
+// backlogImapfilter runs imapfilter's one-shot filter over the backlog,
+// stopped after limit (derived as from says).
+func (b *bench) backlogImapfilter(ctx context.Context, user string, n int, limit time.Duration, from string) (out backlogTool) {
+	b.logf("backlog: imapfilter one-shot over %d messages (limit %s)", n, limit)
+	out.LimitS = limit.Seconds()
 	dir := filepath.Join(b.work, user)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		out.Error = err.Error()
@@ -228,13 +243,17 @@ func (b *bench) backlogImapfilter(ctx context.Context, user string, n int) (out 
 		return out
 	}
 	defer proxy.close()
-	_, wall, rss, err := runImapfilterOnce(ctx, dir, imapfilterConfig(proxy.port(), user, false), b.sz.imfBacklogLimit)
+	_, wall, rss, err := runImapfilterOnce(ctx, dir, imapfilterConfig(proxy.port(), user, false), limit)
 	out.WallS = wall.Seconds()
 	out.PeakRSSKB = rss
 	out.BytesFromIM, out.BytesToIM = proxy.fromServer.Load(), proxy.toServ.Load()
-	if err != nil {
+	switch {
+	case errors.Is(err, errNotFinished):
+		out.Unfinished = err.Error() + " (limit: " + from + ")"
+		b.logf("backlog: imapfilter stopped: %s", out.Unfinished)
+	case err != nil:
 		out.Error = err.Error()
-	} else {
+	default:
 		out.Complete, out.Handled = true, n
 		out.MsgsPerS = float64(n) / out.WallS
 	}

@@ -2,16 +2,20 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
 // TestQuickBench runs `go run ./tools/bench -quick` end to end against a real
-// Dovecot so the bench cannot rot. It asserts outcomes (every emergency
-// alerted and flagged, every benign message held, attachments not fetched),
-// never timings: those belong to the bench, not to CI.
+// Dovecot so the bench cannot rot. It asserts boundaryd's outcomes (every
+// emergency alerted and flagged, every benign message held, attachments not
+// fetched), never timings: those belong to the bench, not to CI. imapfilter
+// not finishing within the bound the bench derives for it is logged, not
+// failed (see judge).
 func TestQuickBench(t *testing.T) {
 	missing, install := missingDeps()
 	for _, m := range missing {
@@ -39,66 +43,102 @@ func TestQuickBench(t *testing.T) {
 	if err := rep.writeJSON(out); err != nil {
 		t.Fatal(err)
 	}
-	imf := len(missing) == 0
+	var table strings.Builder
+	rep.printTable(&table)
+	t.Log(table.String())
+	problems, peerNotes := judge(rep, len(missing) == 0)
+	for _, n := range peerNotes {
+		t.Logf("peer not failed on: %s", n)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
 
+// judge is TestQuickBench's verdict on a report: problems fail the test,
+// peerNotes are imapfilter not finishing its job within the bound the bench
+// derived for it (slowness under load, or its IDLE loop missing a wake-up),
+// which is reported, not failed. boundaryd's own outcome is asserted
+// strictly; so is imapfilter doing a wrong job (flagging benign mail,
+// holding an emergency), as its configuration is the bench's.
+func judge(rep *report, imf bool) (problems, peerNotes []string) {
+	fail := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	l := rep.Latency
 	if l == nil || l.Emergencies == 0 || l.Benign == 0 {
-		t.Fatalf("latency scenario did not run: %+v", l)
+		fail("latency scenario did not run: %+v", l)
+		return problems, peerNotes
 	}
 	bd := l.Boundaryd
 	if bd.Alert.N != l.Emergencies || len(bd.MissingAlert) > 0 {
-		t.Errorf("boundaryd alerted %d of %d emergencies (missing %v)", bd.Alert.N, l.Emergencies, bd.MissingAlert)
+		fail("boundaryd alerted %d of %d emergencies (missing %v)", bd.Alert.N, l.Emergencies, bd.MissingAlert)
 	}
 	if bd.AlertWebhook.N != l.Emergencies {
-		t.Errorf("webhook got %d of %d alerts", bd.AlertWebhook.N, l.Emergencies)
+		fail("webhook got %d of %d alerts", bd.AlertWebhook.N, l.Emergencies)
 	}
 	if bd.Flagged.N != l.Emergencies || bd.WrongHeld != 0 {
-		t.Errorf("boundaryd flagged %d of %d emergencies, held %d of them", bd.Flagged.N, l.Emergencies, bd.WrongHeld)
+		fail("boundaryd flagged %d of %d emergencies, held %d of them", bd.Flagged.N, l.Emergencies, bd.WrongHeld)
 	}
 	if bd.Held.N != l.Benign || bd.WrongFlagged != 0 {
-		t.Errorf("boundaryd held %d of %d benign messages, flagged %d of them", bd.Held.N, l.Benign, bd.WrongFlagged)
+		fail("boundaryd held %d of %d benign messages, flagged %d of them", bd.Held.N, l.Benign, bd.WrongFlagged)
 	}
 	if l.IdleFloor.N == 0 {
-		t.Errorf("Dovecot IDLE floor not measured")
+		fail("Dovecot IDLE floor not measured")
 	}
-	if imf && (l.Imapfilter.Flagged.N != l.Emergencies || l.Imapfilter.Held.N != l.Benign) {
-		t.Errorf("imapfilter flagged %d/%d, held %d/%d: its configuration does not do the same job",
-			l.Imapfilter.Flagged.N, l.Emergencies, l.Imapfilter.Held.N, l.Benign)
+	if li := l.Imapfilter; imf {
+		switch {
+		case li.WrongFlagged != 0 || li.WrongHeld != 0:
+			fail("imapfilter flagged %d benign messages and held %d emergencies: its configuration does not do the same job",
+				li.WrongFlagged, li.WrongHeld)
+		case li.Unfinished != "":
+			peerNotes = append(peerNotes, fmt.Sprintf("imapfilter latency run: flagged %d/%d, held %d/%d; %s",
+				li.Flagged.N, l.Emergencies, li.Held.N, l.Benign, li.Unfinished))
+		case li.Flagged.N != l.Emergencies || li.Held.N != l.Benign:
+			fail("imapfilter flagged %d/%d, held %d/%d: its configuration does not do the same job",
+				li.Flagged.N, l.Emergencies, li.Held.N, l.Benign)
+		}
 	}
 
 	b := rep.Backlog
 	if b == nil || b.Messages == 0 || b.Emergencies == 0 || b.WithAttachment == 0 {
-		t.Fatalf("backlog scenario did not run with emergencies and attachments: %+v", b)
+		fail("backlog scenario did not run with emergencies and attachments: %+v", b)
+		return problems, peerNotes
 	}
 	if b.Boundaryd.Error != "" || !b.Boundaryd.Complete {
-		t.Errorf("boundaryd backlog incomplete (%d of %d): %s", b.Boundaryd.Handled, b.Messages, b.Boundaryd.Error)
+		fail("boundaryd backlog incomplete (%d of %d): %s", b.Boundaryd.Handled, b.Messages, b.Boundaryd.Error)
 	}
 	benign := b.Messages - b.Emergencies
 	if b.Boundaryd.Flagged != b.Emergencies || b.Boundaryd.InboxLeft != b.Emergencies || b.Boundaryd.Held != benign || b.Boundaryd.Alerts != b.Emergencies {
-		t.Errorf("boundaryd backlog outcome: %+v; want %d flagged and alerted, %d held", b.Boundaryd, b.Emergencies, benign)
+		fail("boundaryd backlog outcome: %+v; want %d flagged and alerted, %d held", b.Boundaryd, b.Emergencies, benign)
 	}
 	if b.Boundaryd.BytesFromIM >= b.MailboxBytes-b.AttachBytes/2 {
-		t.Errorf("boundaryd fetched %d bytes of a %d-byte mailbox with %d attachment bytes: attachments downloaded?",
+		fail("boundaryd fetched %d bytes of a %d-byte mailbox with %d attachment bytes: attachments downloaded?",
 			b.Boundaryd.BytesFromIM, b.MailboxBytes, b.AttachBytes)
 	}
-	if imf && (b.Imapfilter.Flagged != b.Emergencies || b.Imapfilter.Held != benign) {
-		t.Errorf("imapfilter backlog outcome: %+v", b.Imapfilter)
+	if bi := b.Imapfilter; imf {
+		switch {
+		case bi.Unfinished != "":
+			peerNotes = append(peerNotes, fmt.Sprintf("imapfilter backlog: %d flagged, %d held of %d emergencies and %d benign; %s",
+				bi.Flagged, bi.Held, b.Emergencies, benign, bi.Unfinished))
+		case bi.Flagged != b.Emergencies || bi.Held != benign:
+			fail("imapfilter backlog outcome: %+v", bi)
+		}
 	}
 
 	if i := rep.Idle; i == nil || i.Boundaryd.Error != "" || i.Boundaryd.RSSMaxKB == 0 || i.Boundaryd.GoroutinesT0 == 0 {
-		t.Errorf("idle scenario: %+v", i)
+		fail("idle scenario: %+v", i)
 	}
 	if m := rep.Memory; m == nil || m.Big.Error != "" || m.Small.Error != "" || m.Big.PeakRSSKB == 0 {
-		t.Errorf("memory scenario: %+v", m)
+		fail("memory scenario: %+v", m)
 	} else if m.Big.BytesFetched > m.Big.MessageBytes/10 {
-		t.Errorf("a %d-byte message cost %d bytes of fetch: its attachment was downloaded", m.Big.MessageBytes, m.Big.BytesFetched)
+		fail("a %d-byte message cost %d bytes of fetch: its attachment was downloaded", m.Big.MessageBytes, m.Big.BytesFetched)
 	}
 	if c := rep.Classify; c == nil || len(c.Cases) == 0 || c.Cases[0].MBPerS == 0 {
-		t.Errorf("classification benchmark not parsed: %+v", c)
+		fail("classification benchmark not parsed: %+v", c)
 	}
 	if len(rep.Rows) == 0 {
-		t.Errorf("empty table")
+		fail("empty table")
 	}
+	return problems, peerNotes
 }
 
 type testWriter struct{ t *testing.T }
