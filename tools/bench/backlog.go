@@ -182,18 +182,12 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 		return fail(err)
 	}
 	defer proxy.close()
-	smtpS, err := startSMTPSink()
+	sinks, err := startAlertSinks()
 	if err != nil {
 		return fail(err)
 	}
-	defer smtpS.close()
-	hook, err := startWebhookSink()
-	if err != nil {
-		return fail(err)
-	}
-	defer hook.close()
-	sub, err := startSubprocess(ctx, b.bin, dir, daemonCfg{imapPort: proxy.port(), user: user, smtpPort: smtpS.port,
-		hookURL: hook.url, stateDir: filepath.Join(dir, "state"), backlog: "all"})
+	defer sinks.close()
+	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(proxy.port(), user, filepath.Join(dir, "state"), "all"))
 	if err != nil {
 		return fail(err)
 	}
@@ -206,7 +200,7 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 		out.WallS = at.Sub(sub.started).Seconds()
 		out.MsgsPerS = float64(n) / out.WallS
 		// The alerts leave through the durable outbox; give it time.
-		waitFor(ctx, 60*time.Second, func() bool { d, _ := smtpS.got.count(); return d >= emergencies })
+		waitFor(ctx, 60*time.Second, func() bool { d, _ := sinks.smtp.got.count(); return d >= emergencies })
 	} else {
 		// Out of time: report the rate reached, not an error, so the
 		// rest of the bench still runs within its budget.
@@ -219,7 +213,7 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 	sub.stop()
 	out.PeakRSSKB = hwm
 	out.BytesFromIM, out.BytesToIM = bytesFrom, bytesTo
-	out.Alerts, _ = smtpS.got.count()
+	out.Alerts, _ = sinks.smtp.got.count()
 	out.InboxLeft, out.Flagged, out.Held, err = mailboxState(b.dc.addr(), user)
 	if err != nil && out.Error == "" {
 		out.Error = err.Error()

@@ -36,6 +36,37 @@ type daemonCfg struct {
 	httpListen string // "" = none
 }
 
+// alertSinks are where a bench boundaryd sends its alerts: one SMTP sink
+// and one webhook sink, both on 127.0.0.1.
+type alertSinks struct {
+	smtp *smtpSink
+	hook *webhookSink
+}
+
+func startAlertSinks() (*alertSinks, error) {
+	s, err := startSMTPSink()
+	if err != nil {
+		return nil, err
+	}
+	h, err := startWebhookSink()
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return &alertSinks{smtp: s, hook: h}, nil
+}
+
+func (a *alertSinks) close() {
+	a.hook.close()
+	a.smtp.close()
+}
+
+// config is the boundaryd configuration for user on Dovecot's imapPort,
+// alerting to these sinks.
+func (a *alertSinks) config(imapPort int, user, stateDir, backlog string) daemonCfg {
+	return daemonCfg{imapPort: imapPort, user: user, smtpPort: a.smtp.port, hookURL: a.hook.url, stateDir: stateDir, backlog: backlog}
+}
+
 // yaml renders a complete boundaryd configuration. Everyone is a patient, so
 // benign mail is held; the reading window is on 1 January at 03:00 so no
 // release disturbs a run.

@@ -162,37 +162,27 @@ func measure(ctx context.Context, dc *dovecot, user string, mails []genMail, gap
 	}
 	tl.Wait = awaitOutcome(ctx, bound, progress)
 	var alert, hook, fl, hd []time.Duration
-	for _, m := range mails {
-		d0 := delivered[m.ID]
-		if m.Emergency {
-			if smtpGot != nil {
-				if t, ok := smtpGot.get(m.ID); ok {
-					alert = append(alert, t.Sub(d0))
-				} else {
-					tl.MissingAlert = append(tl.MissingAlert, m.ID)
-				}
-				if t, ok := hookGot.get(m.ID); ok {
-					hook = append(hook, t.Sub(d0))
-				}
-			}
-			if t, ok := flagged.get(m.ID); ok {
-				fl = append(fl, t.Sub(d0))
-			} else {
-				tl.MissingFlagged = append(tl.MissingFlagged, m.ID)
-			}
-			if _, ok := held.get(m.ID); ok {
-				tl.WrongHeld++
-			}
-		} else {
-			if t, ok := held.get(m.ID); ok {
-				hd = append(hd, t.Sub(d0))
-			} else {
-				tl.MissingHeld = append(tl.MissingHeld, m.ID)
-			}
-			if _, ok := flagged.get(m.ID); ok {
-				tl.WrongFlagged++
-			}
+	// note adds id's delay from delivery to its arrival in a to ds, or id
+	// to missing (when not nil) if a has not seen it.
+	note := func(a *arrivals, id string, ds *[]time.Duration, missing *[]string) {
+		if t, ok := a.get(id); ok {
+			*ds = append(*ds, t.Sub(delivered[id]))
+		} else if missing != nil {
+			*missing = append(*missing, id)
 		}
+	}
+	for _, m := range mails {
+		if !m.Emergency {
+			note(held, m.ID, &hd, &tl.MissingHeld)
+			tl.WrongFlagged += seenIn(flagged, m.ID)
+			continue
+		}
+		if smtpGot != nil {
+			note(smtpGot, m.ID, &alert, &tl.MissingAlert)
+			note(hookGot, m.ID, &hook, nil)
+		}
+		note(flagged, m.ID, &fl, &tl.MissingFlagged)
+		tl.WrongHeld += seenIn(held, m.ID)
 	}
 	tl.Alert, tl.AlertWebhook, tl.Flagged, tl.Held = distOf(alert), distOf(hook), distOf(fl), distOf(hd)
 	return tl, took, nil
@@ -253,24 +243,18 @@ func (b *bench) runLatency(ctx context.Context) (latencyResult, error) {
 	if err := b.dc.createMailbox(ctx, "lat-bd", "Held"); err != nil {
 		return res, err
 	}
-	smtpS, err := startSMTPSink()
+	sinks, err := startAlertSinks()
 	if err != nil {
 		return res, err
 	}
-	defer smtpS.close()
-	hook, err := startWebhookSink()
-	if err != nil {
-		return res, err
-	}
-	defer hook.close()
+	defer sinks.close()
 	logf, err := os.Create(filepath.Join(b.work, "latency-boundaryd.log"))
 	if err != nil {
 		return res, err
 	}
 	defer logf.Close()
 	_ = os.Setenv(passwordEnv, password)
-	d, err := startInProcess(ctx, daemonCfg{imapPort: b.dc.srv.Port(), user: "lat-bd", smtpPort: smtpS.port, hookURL: hook.url,
-		stateDir: filepath.Join(b.work, "lat-bd-state"), backlog: "new"}, logf)
+	d, err := startInProcess(ctx, sinks.config(b.dc.srv.Port(), "lat-bd", filepath.Join(b.work, "lat-bd-state"), "new"), logf)
 	if err != nil {
 		return res, err
 	}
@@ -278,7 +262,7 @@ func (b *bench) runLatency(ctx context.Context) (latencyResult, error) {
 		d.stop()
 		return res, err
 	}
-	res.Boundaryd, err = b.measureTool(ctx, "lat-bd", mails, gap, ownWait, smtpS.got, hook.got, &res)
+	res.Boundaryd, err = b.measureTool(ctx, "lat-bd", mails, gap, ownWait, sinks.smtp.got, sinks.hook.got, &res)
 	d.stop()
 	if err != nil {
 		return res, err

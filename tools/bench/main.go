@@ -249,26 +249,10 @@ func run(ctx context.Context, o options) (*report, error) {
 			b.logf("%s failed: %v", scenario, err)
 		}
 	}
-	if o.scenarios["latency"] {
-		r, err := b.runLatency(ctx)
-		rep.Latency = &r
-		note("latency", err)
-	}
-	if o.scenarios["backlog"] {
-		r, err := b.runBacklog(ctx)
-		rep.Backlog = &r
-		note("backlog", err)
-	}
-	if o.scenarios["memory"] {
-		r, err := b.runBigMessage(ctx)
-		rep.Memory = &r
-		note("memory", err)
-	}
-	if o.scenarios["classify"] {
-		r, err := b.runClassify(ctx)
-		rep.Classify = &r
-		note("classify", err)
-	}
+	rep.Latency = runScenario(ctx, o.scenarios, "latency", b.runLatency, note)
+	rep.Backlog = runScenario(ctx, o.scenarios, "backlog", b.runBacklog, note)
+	rep.Memory = runScenario(ctx, o.scenarios, "memory", b.runBigMessage, note)
+	rep.Classify = runScenario(ctx, o.scenarios, "classify", b.runClassify, note)
 	if o.scenarios["idle"] {
 		b.logf("idle: waiting for the sampling period to end")
 		r := <-idleDone
@@ -281,6 +265,17 @@ func run(ctx context.Context, o options) (*report, error) {
 		return rep, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return rep, nil
+}
+
+// runScenario runs one scenario if it was selected, passing its error to
+// note; its result, partial when it failed, or nil when not selected.
+func runScenario[T any](ctx context.Context, selected map[string]bool, name string, fn func(context.Context) (T, error), note func(string, error)) *T {
+	if !selected[name] {
+		return nil
+	}
+	r, err := fn(ctx)
+	note(name, err)
+	return &r
 }
 
 func dovecotVersion() string {

@@ -101,7 +101,7 @@ func (w waitResult) unfinished() string {
 	}
 	why := fmt.Sprintf("the %.0f s limit passed", w.Bound.Limit.Seconds())
 	if w.Stalled {
-		why = fmt.Sprintf("nothing changed for %.0f s", w.Bound.Settle.Seconds())
+		why = fmt.Sprintf("nothing changed for %.1f s", w.Bound.Settle.Seconds())
 	}
 	return fmt.Sprintf("%d of %d outcomes seen after %.1f s: %s (bound from %s)", w.Seen, w.Want, w.WaitedS, why, w.Bound.From)
 }

@@ -9,51 +9,48 @@ import (
 	"github.com/boundaryd/boundaryd/internal/procfs"
 )
 
-// rssParts reads RssAnon and RssFile of pid in KiB: heap and stacks
-// versus the mapped binary and libraries.
-func rssParts(pid int) (anon, file int64) {
+// statusKB reads the named fields of /proc/PID/status, each a figure in KiB
+// ("VmRSS", "VmHWM", "RssAnon", ...), in the order asked; a field not found
+// is 0. ok is false when the process is gone.
+func statusKB(pid int, keys ...string) (kb []int64, ok bool) {
+	kb = make([]int64, len(keys))
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0, 0
+		return kb, false
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Text()
-		for key, dst := range map[string]*int64{"RssAnon:": &anon, "RssFile:": &file} {
-			if strings.HasPrefix(line, key) {
-				if fs := strings.Fields(line[len(key):]); len(fs) > 0 {
-					*dst, _ = strconv.ParseInt(fs[0], 10, 64)
+		name, value, found := strings.Cut(sc.Text(), ":")
+		if !found {
+			continue
+		}
+		for i, k := range keys {
+			if name == k {
+				if fs := strings.Fields(value); len(fs) > 0 {
+					kb[i], _ = strconv.ParseInt(fs[0], 10, 64)
 				}
 			}
 		}
 	}
-	return anon, file
+	return kb, true
+}
+
+// rssParts reads RssAnon and RssFile of pid in KiB: heap and stacks
+// versus the mapped binary and libraries.
+func rssParts(pid int) (anon, file int64) {
+	kb, _ := statusKB(pid, "RssAnon", "RssFile")
+	return kb[0], kb[1]
+}
+
+// memKB reads VmRSS and VmHWM (peak RSS) of pid in KiB.
+func memKB(pid int) (rss, hwm int64, ok bool) {
+	kb, ok := statusKB(pid, "VmRSS", "VmHWM")
+	return kb[0], kb[1], ok
 }
 
 // clockTicks is USER_HZ, 100 on every Linux the bench targets.
 const clockTicks = 100
-
-// memKB reads VmRSS and VmHWM (peak RSS) of pid in KiB.
-func memKB(pid int) (rss, hwm int64, ok bool) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		for key, dst := range map[string]*int64{"VmRSS:": &rss, "VmHWM:": &hwm} {
-			if strings.HasPrefix(line, key) {
-				if fs := strings.Fields(line[len(key):]); len(fs) > 0 {
-					*dst, _ = strconv.ParseInt(fs[0], 10, 64)
-				}
-			}
-		}
-	}
-	return rss, hwm, true
-}
 
 // cpuSeconds is the user+system CPU time pid has used.
 func cpuSeconds(pid int) (float64, bool) {
