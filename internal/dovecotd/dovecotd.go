@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/freeport"
 	"github.com/boundaryd/boundaryd/internal/procfs"
 )
 
@@ -83,7 +84,7 @@ func New(opts Options) (*Server, error) {
 }
 
 func (s *Server) writeConfig() error {
-	port, err := freePort()
+	port, err := freeport.Loopback()
 	if err != nil {
 		return err
 	}
@@ -300,15 +301,6 @@ func chownTree(root string, uid, gid int) error {
 		}
 		return os.Lchown(p, uid, gid)
 	})
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func waitGreeting(ctx context.Context, addr string) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -55,6 +56,12 @@ type toolLatency struct {
 	MissingHeld    []string `json:"missing_held,omitempty"`
 	WrongFlagged   int      `json:"benign_flagged"`
 	WrongHeld      int      `json:"emergency_held"`
+	// Wait is how the wait for the outcome after the last delivery ended.
+	Wait waitResult `json:"wait"`
+	// Unfinished says why the tool's outcome is incomplete where the bench
+	// stopped waiting for it (imapfilter only: for boundaryd that is a
+	// failure, seen in the Missing lists).
+	Unfinished string `json:"unfinished,omitempty"`
 }
 
 type latencyResult struct {
@@ -120,9 +127,10 @@ func watch(ctx context.Context, dc *dovecot, user string) (flagged, held *arriva
 	return pf.seen, ph.seen, func() { cancel(); wg.Wait() }, nil
 }
 
-// measure delivers mails to user while a tool runs, and collects latencies.
-// alerts is nil for a tool that cannot alert.
-func measure(ctx context.Context, dc *dovecot, user string, mails []genMail, gap func() time.Duration, settle time.Duration,
+// measure delivers mails to user while a tool runs, waits for its outcome
+// within bound, and collects latencies. smtpGot is nil for a tool that
+// cannot alert.
+func measure(ctx context.Context, dc *dovecot, user string, mails []genMail, gap func() time.Duration, bound waitBound,
 	smtpGot, hookGot *arrivals) (toolLatency, []time.Duration, error) {
 	var tl toolLatency
 	flagged, held, stop, err := watch(ctx, dc, user)
@@ -134,64 +142,61 @@ func measure(ctx context.Context, dc *dovecot, user string, mails []genMail, gap
 	if err != nil {
 		return tl, took, err
 	}
-	done := func() bool {
+	// One outcome per expected action: each emergency flagged (and
+	// alerted, for a tool that alerts), each benign message held.
+	progress := func() (seen, want int) {
 		for _, m := range mails {
 			if m.Emergency {
-				if _, ok := flagged.get(m.ID); !ok {
-					return false
-				}
+				seen += seenIn(flagged, m.ID)
+				want++
 				if smtpGot != nil {
-					if _, ok := smtpGot.get(m.ID); !ok {
-						return false
-					}
+					seen += seenIn(smtpGot, m.ID)
+					want++
 				}
-			} else if _, ok := held.get(m.ID); !ok {
-				return false
+			} else {
+				seen += seenIn(held, m.ID)
+				want++
 			}
 		}
-		return true
+		return seen, want
 	}
-	waitFor(ctx, settle, done)
+	tl.Wait = awaitOutcome(ctx, bound, progress)
 	var alert, hook, fl, hd []time.Duration
-	for _, m := range mails {
-		d0 := delivered[m.ID]
-		if m.Emergency {
-			if smtpGot != nil {
-				if t, ok := smtpGot.get(m.ID); ok {
-					alert = append(alert, t.Sub(d0))
-				} else {
-					tl.MissingAlert = append(tl.MissingAlert, m.ID)
-				}
-				if t, ok := hookGot.get(m.ID); ok {
-					hook = append(hook, t.Sub(d0))
-				}
-			}
-			if t, ok := flagged.get(m.ID); ok {
-				fl = append(fl, t.Sub(d0))
-			} else {
-				tl.MissingFlagged = append(tl.MissingFlagged, m.ID)
-			}
-			if _, ok := held.get(m.ID); ok {
-				tl.WrongHeld++
-			}
-		} else {
-			if t, ok := held.get(m.ID); ok {
-				hd = append(hd, t.Sub(d0))
-			} else {
-				tl.MissingHeld = append(tl.MissingHeld, m.ID)
-			}
-			if _, ok := flagged.get(m.ID); ok {
-				tl.WrongFlagged++
-			}
+	// note adds id's delay from delivery to its arrival in a to ds, or id
+	// to missing (when not nil) if a has not seen it.
+	note := func(a *arrivals, id string, ds *[]time.Duration, missing *[]string) {
+		if t, ok := a.get(id); ok {
+			*ds = append(*ds, t.Sub(delivered[id]))
+		} else if missing != nil {
+			*missing = append(*missing, id)
 		}
+	}
+	for _, m := range mails {
+		if !m.Emergency {
+			note(held, m.ID, &hd, &tl.MissingHeld)
+			tl.WrongFlagged += seenIn(flagged, m.ID)
+			continue
+		}
+		if smtpGot != nil {
+			note(smtpGot, m.ID, &alert, &tl.MissingAlert)
+			note(hookGot, m.ID, &hook, nil)
+		}
+		note(flagged, m.ID, &fl, &tl.MissingFlagged)
+		tl.WrongHeld += seenIn(held, m.ID)
 	}
 	tl.Alert, tl.AlertWebhook, tl.Flagged, tl.Held = distOf(alert), distOf(hook), distOf(fl), distOf(hd)
 	return tl, took, nil
 }
 
-// warmUp delivers one benign message and waits until it is held: the tool
-// is then surely in IDLE.
-func warmUp(ctx context.Context, dc *dovecot, user string, m genMail) error {
+// seenIn is 1 when a has seen id, else 0.
+func seenIn(a *arrivals, id string) int {
+	_, ok := a.get(id)
+	return boolInt(ok)
+}
+
+// warmUp delivers one benign message and waits up to limit until it is
+// held: the tool is then surely in IDLE.
+func warmUp(ctx context.Context, dc *dovecot, user string, m genMail, limit time.Duration) error {
 	_, held, stop, err := watch(ctx, dc, user)
 	if err != nil {
 		return err
@@ -200,8 +205,8 @@ func warmUp(ctx context.Context, dc *dovecot, user string, m genMail) error {
 	if err := dc.save(ctx, user, m.Raw); err != nil {
 		return err
 	}
-	if !waitFor(ctx, 30*time.Second, func() bool { _, ok := held.get(m.ID); return ok }) {
-		return fmt.Errorf("warm-up message %s not held within 30 s", m.ID)
+	if !waitFor(ctx, limit, func() bool { _, ok := held.get(m.ID); return ok }) {
+		return fmt.Errorf("warm-up message %s %w: not held within %s", m.ID, errNotFinished, limit)
 	}
 	return nil
 }
@@ -238,32 +243,26 @@ func (b *bench) runLatency(ctx context.Context) (latencyResult, error) {
 	if err := b.dc.createMailbox(ctx, "lat-bd", "Held"); err != nil {
 		return res, err
 	}
-	smtpS, err := startSMTPSink()
+	sinks, err := startAlertSinks()
 	if err != nil {
 		return res, err
 	}
-	defer smtpS.close()
-	hook, err := startWebhookSink()
-	if err != nil {
-		return res, err
-	}
-	defer hook.close()
+	defer sinks.close()
 	logf, err := os.Create(filepath.Join(b.work, "latency-boundaryd.log"))
 	if err != nil {
 		return res, err
 	}
 	defer logf.Close()
 	_ = os.Setenv(passwordEnv, password)
-	d, err := startInProcess(ctx, daemonCfg{imapPort: b.dc.srv.Port(), user: "lat-bd", smtpPort: smtpS.port, hookURL: hook.url,
-		stateDir: filepath.Join(b.work, "lat-bd-state"), backlog: "new"}, logf)
+	d, err := startInProcess(ctx, sinks.config(b.dc.srv.Port(), "lat-bd", filepath.Join(b.work, "lat-bd-state"), "new"), logf)
 	if err != nil {
 		return res, err
 	}
-	if err := warmUp(ctx, b.dc, "lat-bd", warm()); err != nil {
+	if err := warmUp(ctx, b.dc, "lat-bd", warm(), ownWait.Limit); err != nil {
 		d.stop()
 		return res, err
 	}
-	res.Boundaryd, err = b.measureTool(ctx, "lat-bd", mails, gap, smtpS.got, hook.got, &res)
+	res.Boundaryd, err = b.measureTool(ctx, "lat-bd", mails, gap, ownWait, sinks.smtp.got, sinks.hook.got, &res)
 	d.stop()
 	if err != nil {
 		return res, err
@@ -286,15 +285,29 @@ func (b *bench) runLatency(ctx context.Context) (latencyResult, error) {
 		return res, err
 	}
 	defer stopCmd(cmd, done)
-	if err := warmUp(ctx, b.dc, "lat-imf", warm()); err != nil {
-		return res, fmt.Errorf("imapfilter: %w (log: %s)", err, tail(filepath.Join(dir, "imapfilter.log")))
+	bound := peerWaitFrom(slowestOutcome(res.Boundaryd))
+	b.logf("latency: waiting for imapfilter's outcome: settle %s, limit %s (from %s)", bound.Settle.Round(10*time.Millisecond), bound.Limit.Round(10*time.Millisecond), bound.From)
+	if err := warmUp(ctx, b.dc, "lat-imf", warm(), bound.Limit); err != nil {
+		if !errors.Is(err, errNotFinished) || exited(done) {
+			return res, fmt.Errorf("imapfilter: %w (log: %s)", err, tail(filepath.Join(dir, "imapfilter.log")))
+		}
+		res.Imapfilter.Unfinished = "warm-up: " + err.Error() + " (bound from " + bound.From + ")"
+		b.logf("latency: imapfilter did not finish: %s", res.Imapfilter.Unfinished)
+		return res, nil
 	}
-	res.Imapfilter, err = b.measureTool(ctx, "lat-imf", mails, gap, nil, nil, &res)
+	res.Imapfilter, err = b.measureTool(ctx, "lat-imf", mails, gap, bound, nil, nil, &res)
+	if res.Imapfilter.Unfinished = res.Imapfilter.Wait.unfinished(); res.Imapfilter.Unfinished != "" {
+		if exited(done) {
+			return res, fmt.Errorf("imapfilter exited before its outcome was complete (%s; log: %s)",
+				res.Imapfilter.Unfinished, tail(filepath.Join(dir, "imapfilter.log")))
+		}
+		b.logf("latency: imapfilter did not finish: %s", res.Imapfilter.Unfinished)
+	}
 	return res, err
 }
 
-func (b *bench) measureTool(ctx context.Context, user string, mails []genMail, gap func() time.Duration, smtpGot, hookGot *arrivals, res *latencyResult) (toolLatency, error) {
-	tl, took, err := measure(ctx, b.dc, user, mails, gap, 30*time.Second, smtpGot, hookGot)
+func (b *bench) measureTool(ctx context.Context, user string, mails []genMail, gap func() time.Duration, bound waitBound, smtpGot, hookGot *arrivals, res *latencyResult) (toolLatency, error) {
+	tl, took, err := measure(ctx, b.dc, user, mails, gap, bound, smtpGot, hookGot)
 	b.saveTook = append(b.saveTook, took...)
 	res.DoveadmSave = distOf(b.saveTook)
 	return tl, err

@@ -114,14 +114,24 @@ func (r *report) evaluate() {
 		add("Dovecot IDLE floor (bare go-imap IDLE -> EXISTS)", pctls(l.IdleFloor), "(same server)", "~0.5 s", "info")
 		add(fmt.Sprintf("hold latency p50/p95/p99/max (%d benign)", l.Benign), pctls(bd.Held), skippedOr(imf.Skipped, "", pctls(imf.Held)), "-", "info")
 		okBD := len(bd.MissingAlert) == 0 && len(bd.MissingFlagged) == 0 && len(bd.MissingHeld) == 0 && bd.WrongFlagged == 0 && bd.WrongHeld == 0
+		imfDone := fmt.Sprintf("%d/%d flagged, %d/%d held", imf.Flagged.N, l.Emergencies, imf.Held.N, l.Benign)
+		if imf.Unfinished != "" {
+			imfDone += " (unfinished, see note)"
+			r.Notes = append(r.Notes, "imapfilter did not finish the latency run: "+imf.Unfinished)
+		}
 		add("latency run: every emergency alerted, every benign held",
 			fmt.Sprintf("%d/%d alerted, %d/%d held", bd.Alert.N, l.Emergencies, bd.Held.N, l.Benign),
-			skippedOr(imf.Skipped, "", fmt.Sprintf("%d/%d flagged, %d/%d held", imf.Flagged.N, l.Emergencies, imf.Held.N, l.Benign)),
-			"all", verdict(okBD))
+			skippedOr(imf.Skipped, "", imfDone), "all", verdict(okBD))
 	}
 	if b := r.Backlog; b != nil {
 		bd, imf := b.Boundaryd, b.Imapfilter
+		if imf.Unfinished != "" {
+			r.Notes = append(r.Notes, "imapfilter did not finish the backlog: "+imf.Unfinished)
+		}
 		rate := func(t backlogTool) string {
+			if t.Unfinished != "" {
+				return fmt.Sprintf("unfinished at the %.0f s limit (see note)", t.LimitS)
+			}
 			if !t.Complete && t.Handled > 0 {
 				return fmt.Sprintf("%.0f msg/s (only %d done at the %.0f s limit)", t.MsgsPerS, t.Handled, t.WallS)
 			}

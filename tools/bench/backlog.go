@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,6 +28,12 @@ type backlogTool struct {
 	Flagged     int     `json:"inbox_flagged_after"`
 	Held        int     `json:"held_after"`
 	Alerts      int     `json:"alerts_smtp,omitempty"`
+	// LimitS is how long the tool was given (imapfilter: derived from
+	// boundaryd's wall time on the same backlog).
+	LimitS float64 `json:"limit_s,omitempty"`
+	// Unfinished says why the outcome is incomplete where the tool was
+	// stopped at its limit (imapfilter only).
+	Unfinished string `json:"unfinished,omitempty"`
 }
 
 type backlogResult struct {
@@ -154,7 +161,12 @@ func (b *bench) runBacklog(ctx context.Context) (backlogResult, error) {
 		res.Imapfilter.Skipped = "imapfilter not installed (apt-get install imapfilter)"
 		return res, nil
 	}
-	res.Imapfilter = b.backlogImapfilter(ctx, "bl-imf", n)
+	var bdWall time.Duration
+	if res.Boundaryd.Complete {
+		bdWall = time.Duration(res.Boundaryd.WallS * float64(time.Second))
+	}
+	limit, from := backlogPeerLimit(bdWall, b.sz.imfBacklogLimit)
+	res.Imapfilter = b.backlogImapfilter(ctx, "bl-imf", n, limit, from)
 	return res, nil
 }
 
@@ -170,18 +182,12 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 		return fail(err)
 	}
 	defer proxy.close()
-	smtpS, err := startSMTPSink()
+	sinks, err := startAlertSinks()
 	if err != nil {
 		return fail(err)
 	}
-	defer smtpS.close()
-	hook, err := startWebhookSink()
-	if err != nil {
-		return fail(err)
-	}
-	defer hook.close()
-	sub, err := startSubprocess(ctx, b.bin, dir, daemonCfg{imapPort: proxy.port(), user: user, smtpPort: smtpS.port,
-		hookURL: hook.url, stateDir: filepath.Join(dir, "state"), backlog: "all"})
+	defer sinks.close()
+	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(proxy.port(), user, filepath.Join(dir, "state"), "all"))
 	if err != nil {
 		return fail(err)
 	}
@@ -194,7 +200,7 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 		out.WallS = at.Sub(sub.started).Seconds()
 		out.MsgsPerS = float64(n) / out.WallS
 		// The alerts leave through the durable outbox; give it time.
-		waitFor(ctx, 60*time.Second, func() bool { d, _ := smtpS.got.count(); return d >= emergencies })
+		waitFor(ctx, 60*time.Second, func() bool { d, _ := sinks.smtp.got.count(); return d >= emergencies })
 	} else {
 		// Out of time: report the rate reached, not an error, so the
 		// rest of the bench still runs within its budget.
@@ -207,7 +213,7 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 	sub.stop()
 	out.PeakRSSKB = hwm
 	out.BytesFromIM, out.BytesToIM = bytesFrom, bytesTo
-	out.Alerts, _ = smtpS.got.count()
+	out.Alerts, _ = sinks.smtp.got.count()
 	out.InboxLeft, out.Flagged, out.Held, err = mailboxState(b.dc.addr(), user)
 	if err != nil && out.Error == "" {
 		out.Error = err.Error()
@@ -215,8 +221,11 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 	return out
 }
 
-func (b *bench) backlogImapfilter(ctx context.Context, user string, n int) (out backlogTool) {
-	b.logf("backlog: imapfilter one-shot over %d messages (limit %s)", n, b.sz.imfBacklogLimit)
+// backlogImapfilter runs imapfilter's one-shot filter over the backlog,
+// stopped after limit (derived as from says).
+func (b *bench) backlogImapfilter(ctx context.Context, user string, n int, limit time.Duration, from string) (out backlogTool) {
+	b.logf("backlog: imapfilter one-shot over %d messages (limit %s)", n, limit)
+	out.LimitS = limit.Seconds()
 	dir := filepath.Join(b.work, user)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		out.Error = err.Error()
@@ -228,13 +237,17 @@ func (b *bench) backlogImapfilter(ctx context.Context, user string, n int) (out 
 		return out
 	}
 	defer proxy.close()
-	_, wall, rss, err := runImapfilterOnce(ctx, dir, imapfilterConfig(proxy.port(), user, false), b.sz.imfBacklogLimit)
+	_, wall, rss, err := runImapfilterOnce(ctx, dir, imapfilterConfig(proxy.port(), user, false), limit)
 	out.WallS = wall.Seconds()
 	out.PeakRSSKB = rss
 	out.BytesFromIM, out.BytesToIM = proxy.fromServer.Load(), proxy.toServ.Load()
-	if err != nil {
+	switch {
+	case errors.Is(err, errNotFinished):
+		out.Unfinished = err.Error() + " (limit: " + from + ")"
+		b.logf("backlog: imapfilter stopped: %s", out.Unfinished)
+	case err != nil:
 		out.Error = err.Error()
-	} else {
+	default:
 		out.Complete, out.Handled = true, n
 		out.MsgsPerS = float64(n) / out.WallS
 	}

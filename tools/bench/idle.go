@@ -122,21 +122,15 @@ func (b *bench) idleBoundaryd(ctx context.Context) idleTool {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return idleTool{Error: err.Error()}
 	}
-	smtpS, err := startSMTPSink()
+	sinks, err := startAlertSinks()
 	if err != nil {
 		return idleTool{Error: err.Error()}
 	}
-	defer smtpS.close()
-	hook, err := startWebhookSink()
-	if err != nil {
-		return idleTool{Error: err.Error()}
-	}
-	defer hook.close()
+	defer sinks.close()
 	if err := b.dc.createMailbox(ctx, "idle-bd", "Held"); err != nil {
 		return idleTool{Error: err.Error()}
 	}
-	sub, err := startSubprocess(ctx, b.bin, dir, daemonCfg{imapPort: b.dc.srv.Port(), user: "idle-bd", smtpPort: smtpS.port,
-		hookURL: hook.url, stateDir: filepath.Join(dir, "state"), backlog: "new"})
+	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(b.dc.srv.Port(), "idle-bd", filepath.Join(dir, "state"), "new"))
 	if err != nil {
 		return idleTool{Error: err.Error()}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
+	"github.com/boundaryd/boundaryd/internal/freeport"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -34,6 +34,37 @@ type daemonCfg struct {
 	stateDir   string
 	backlog    string // new | all
 	httpListen string // "" = none
+}
+
+// alertSinks are where a bench boundaryd sends its alerts: one SMTP sink
+// and one webhook sink, both on 127.0.0.1.
+type alertSinks struct {
+	smtp *smtpSink
+	hook *webhookSink
+}
+
+func startAlertSinks() (*alertSinks, error) {
+	s, err := startSMTPSink()
+	if err != nil {
+		return nil, err
+	}
+	h, err := startWebhookSink()
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return &alertSinks{smtp: s, hook: h}, nil
+}
+
+func (a *alertSinks) close() {
+	a.hook.close()
+	a.smtp.close()
+}
+
+// config is the boundaryd configuration for user on Dovecot's imapPort,
+// alerting to these sinks.
+func (a *alertSinks) config(imapPort int, user, stateDir, backlog string) daemonCfg {
+	return daemonCfg{imapPort: imapPort, user: user, smtpPort: a.smtp.port, hookURL: a.hook.url, stateDir: stateDir, backlog: backlog}
 }
 
 // yaml renders a complete boundaryd configuration. Everyone is a patient, so
@@ -161,7 +192,7 @@ type subprocess struct {
 }
 
 func startSubprocess(ctx context.Context, bin, dir string, c daemonCfg) (*subprocess, error) {
-	port, err := freePort()
+	port, err := freeport.Loopback()
 	if err != nil {
 		return nil, err
 	}
@@ -272,13 +303,4 @@ func (s *subprocess) waitHandled(ctx context.Context, n int, limit time.Duration
 			return time.Time{}, last, fmt.Errorf("only %d of %d messages handled within %s", last, n, limit)
 		}
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

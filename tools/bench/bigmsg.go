@@ -63,18 +63,12 @@ func (b *bench) oneMessage(ctx context.Context, user string) (out bigOne) {
 		return bigOne{Error: err.Error()}
 	}
 	defer proxy.close()
-	smtpS, err := startSMTPSink()
+	sinks, err := startAlertSinks()
 	if err != nil {
 		return bigOne{Error: err.Error()}
 	}
-	defer smtpS.close()
-	hook, err := startWebhookSink()
-	if err != nil {
-		return bigOne{Error: err.Error()}
-	}
-	defer hook.close()
-	sub, err := startSubprocess(ctx, b.bin, dir, daemonCfg{imapPort: proxy.port(), user: user, smtpPort: smtpS.port,
-		hookURL: hook.url, stateDir: filepath.Join(dir, "state"), backlog: "all"})
+	defer sinks.close()
+	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(proxy.port(), user, filepath.Join(dir, "state"), "all"))
 	if err != nil {
 		return bigOne{Error: err.Error()}
 	}

@@ -97,12 +97,20 @@ func filterEnv(env []string) []string {
 	return out
 }
 
-// stopCmd kills a child that has not exited and waits for it.
-func stopCmd(cmd *exec.Cmd, done chan struct{}) {
+// exited reports whether the child watched by done has exited.
+func exited(done chan struct{}) bool {
 	select {
 	case <-done:
-		return
+		return true
 	default:
+		return false
+	}
+}
+
+// stopCmd kills a child that has not exited and waits for it.
+func stopCmd(cmd *exec.Cmd, done chan struct{}) {
+	if exited(done) {
+		return
 	}
 	_ = cmd.Process.Kill()
 	select {
@@ -138,7 +146,7 @@ func runImapfilterOnce(ctx context.Context, dir, cfg string, limit time.Duration
 			}
 		case <-deadline:
 			stopCmd(cmd, done)
-			return cmd, time.Since(start), hwm, fmt.Errorf("imapfilter did not finish within %s", limit)
+			return cmd, time.Since(start), hwm, fmt.Errorf("imapfilter %w within %s", errNotFinished, limit)
 		case <-ctx.Done():
 			stopCmd(cmd, done)
 			return cmd, time.Since(start), hwm, ctx.Err()

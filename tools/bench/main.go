@@ -3,9 +3,9 @@
 // backlog, the idle footprint, a 50 MB message against a 50 KB one, and
 // classification speed. It prints one table and writes JSON.
 //
-//	go run ./bench                 # full run, about 12 minutes on 2 cores
-//	go run ./bench -quick          # smoke run, under a minute
-//	go run ./bench -scenarios latency,backlog -out /tmp/r.json
+//	go run ./tools/bench           # full run, about 12 minutes on 2 cores
+//	go run ./tools/bench -quick    # smoke run, under a minute
+//	go run ./tools/bench -scenarios latency,backlog -out /tmp/r.json
 //
 // It installs nothing: it needs Debian's dovecot-imapd (dovecot, doveadm) and
 // imapfilter, and says so when they are missing.
@@ -96,7 +96,7 @@ func main() {
 	var o options
 	var scen string
 	flag.BoolVar(&o.quick, "quick", false, "smoke run with tiny sizes (under a minute)")
-	flag.StringVar(&o.out, "out", "bench/out/results.json", "where to write the JSON results")
+	flag.StringVar(&o.out, "out", "tools/bench/out/results.json", "where to write the JSON results")
 	flag.StringVar(&scen, "scenarios", strings.Join(allScenarios, ","), "comma-separated subset of "+strings.Join(allScenarios, ","))
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, state) for inspection")
 	flag.DurationVar(&o.idle, "idle", 0, "idle sampling period (default 10m, 10s with -quick)")
@@ -249,26 +249,10 @@ func run(ctx context.Context, o options) (*report, error) {
 			b.logf("%s failed: %v", scenario, err)
 		}
 	}
-	if o.scenarios["latency"] {
-		r, err := b.runLatency(ctx)
-		rep.Latency = &r
-		note("latency", err)
-	}
-	if o.scenarios["backlog"] {
-		r, err := b.runBacklog(ctx)
-		rep.Backlog = &r
-		note("backlog", err)
-	}
-	if o.scenarios["memory"] {
-		r, err := b.runBigMessage(ctx)
-		rep.Memory = &r
-		note("memory", err)
-	}
-	if o.scenarios["classify"] {
-		r, err := b.runClassify(ctx)
-		rep.Classify = &r
-		note("classify", err)
-	}
+	rep.Latency = runScenario(ctx, o.scenarios, "latency", b.runLatency, note)
+	rep.Backlog = runScenario(ctx, o.scenarios, "backlog", b.runBacklog, note)
+	rep.Memory = runScenario(ctx, o.scenarios, "memory", b.runBigMessage, note)
+	rep.Classify = runScenario(ctx, o.scenarios, "classify", b.runClassify, note)
 	if o.scenarios["idle"] {
 		b.logf("idle: waiting for the sampling period to end")
 		r := <-idleDone
@@ -281,6 +265,17 @@ func run(ctx context.Context, o options) (*report, error) {
 		return rep, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return rep, nil
+}
+
+// runScenario runs one scenario if it was selected, passing its error to
+// note; its result, partial when it failed, or nil when not selected.
+func runScenario[T any](ctx context.Context, selected map[string]bool, name string, fn func(context.Context) (T, error), note func(string, error)) *T {
+	if !selected[name] {
+		return nil
+	}
+	r, err := fn(ctx)
+	note(name, err)
+	return &r
 }
 
 func dovecotVersion() string {
