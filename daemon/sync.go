@@ -267,7 +267,7 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			it.alert = &notify.Alert{
 				Key: id, MessageID: msg.MessageID, FromName: res.FromName, FromAddr: res.From,
 				Received: receivedAt(f, msg), Rules: it.h.Rules, Categories: res.Categories,
-				Mailbox: d.cfg.IMAP.Inbox, Lang: d.cfg.Language,
+				Mailbox: d.cfg.IMAP.Inbox, Lang: string(d.cfg.Language),
 			}
 			if d.cfg.Emergency.IncludeExcerpt && len(res.Matches) > 0 {
 				it.alert.Excerpt = res.Matches[0].Excerpt

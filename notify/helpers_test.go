@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 	"github.com/boundaryd/boundaryd/store"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -126,7 +127,7 @@ func (s *sinkSession) Reset()        { s.from, s.to = "", nil }
 func (s *sinkSession) Logout() error { return nil }
 
 func (ms *mailSink) config() SMTPConfig {
-	return SMTPConfig{Host: "127.0.0.1", Port: ms.port, Security: SecurityInsecure, Timeout: 5 * time.Second}
+	return SMTPConfig{Host: "127.0.0.1", Port: ms.port, Security: netpolicy.Insecure, Timeout: 5 * time.Second}
 }
 
 // hookSink is an httptest server recording webhook requests.
