@@ -306,6 +306,7 @@ func (d *Daemon) act(ctx context.Context, s *imapwatch.Session, items []*item) e
 				}
 			}
 			holds = append(holds, it)
+		case store.ActionPassed: // left alone: nothing to do on the server
 		}
 	}
 	if len(holds) == 0 {
@@ -379,7 +380,7 @@ func (d *Daemon) after(ctx context.Context, it *item) {
 	case store.ActionHeld:
 		d.log.Info("message held", "uid", uid, "from", res.From)
 		it.h.AckQueued = d.maybeAck(ctx, it.msg, receivedAt(it.f, it.msg), false)
-	default:
+	case store.ActionPassed:
 		d.log.Debug("message left alone", "uid", uid, "sender", res.Sender)
 	}
 	if res.Error != "" {
