@@ -10,6 +10,7 @@ import (
 
 	"github.com/boundaryd/boundaryd/internal/netpolicy"
 	"github.com/boundaryd/boundaryd/internal/testimap"
+	"github.com/boundaryd/boundaryd/internal/testnet"
 )
 
 func TestLoginAndSelect(t *testing.T) {
@@ -78,7 +79,7 @@ func TestAuthModesOnTheWire(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := testimap.StartMem(t, testimap.MemOptions{})
-			rec := testimap.StartRecorder(t, srv.Addr())
+			rec := testnet.StartRecorder(t, srv.Addr())
 			opts := optionsFor(t, srv)
 			opts.Port = rec.Port()
 			opts.Auth = tc.auth

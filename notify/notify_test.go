@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/internal/netpolicy"
+	"github.com/boundaryd/boundaryd/internal/testnet"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -391,26 +392,12 @@ func TestPlaintextRefusedForRemoteHosts(t *testing.T) {
 // x.localhost counted as loopback once, and was then resolved: a resolver
 // answering 10.x received AUTH PLAIN in clear. Now a name other than
 // "localhost" is refused for plaintext before any connection is made and
-// before the password is even read; a listener on 127.0.0.1 (where a
-// resolver could point the name) sees nobody.
+// before the password is even read: a real SMTP server offering AUTH PLAIN
+// on 127.0.0.1 (where a resolver could point the name) sees nobody.
 func TestPlaintextRefusedBeforeAnyDial(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conns := make(chan struct{}, 16)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns <- struct{}{}
-			c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
+	ms := newMailSink(t, nil, false, "dr", "s3cret")
+	rec := testnet.StartRecorder(t, ms.addr)
+	port := rec.Port()
 	for _, host := range []string{"x.localhost", "smtp.localhost", "localhost.", "127.0.0.1.nip.io", "10.0.0.1"} {
 		var reads atomic.Int32
 		cfg := SMTPConfig{Host: host, Port: port, Security: netpolicy.Insecure, Username: "dr", Timeout: 2 * time.Second,
@@ -431,10 +418,8 @@ func TestPlaintextRefusedBeforeAnyDial(t *testing.T) {
 			t.Errorf("webhook %s: %v, want ErrPlaintext", url, err)
 		}
 	}
-	select {
-	case <-conns:
-		t.Fatal("a connection reached the loopback listener")
-	default:
+	if n := rec.Conns(); n != 0 {
+		t.Fatalf("%d connections reached the SMTP server; it was sent:\n%s", n, rec.Sent())
 	}
 }
 

@@ -2,37 +2,26 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/boundaryd/boundaryd/internal/testimap"
+	"github.com/boundaryd/boundaryd/internal/testnet"
+	"github.com/boundaryd/boundaryd/internal/testsmtp"
 )
 
 // check used to accept plaintext to names under .localhost and then
 // resolve them: a resolver answering 10.x got AUTH PLAIN in clear. Now
 // check refuses them on their lines, and with --connect nothing is dialed:
-// a listener on 127.0.0.1 (where such a name may resolve) sees nobody.
+// real IMAP and SMTP servers on 127.0.0.1 (where such a name may resolve)
+// see nobody.
 func TestCheckRefusesPlaintextToNamesUnderLocalhost(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conns := make(chan struct{}, 16)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns <- struct{}{}
-			c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
+	m := testimap.StartMem(t, testimap.MemOptions{})
+	imapRec := testnet.StartRecorder(t, m.Addr())
+	sink := testsmtp.Start(t)
+	smtpRec := testnet.StartRecorder(t, fmt.Sprintf("127.0.0.1:%d", sink.Port()))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.yaml")
 	y := fmt.Sprintf(`imap:
@@ -53,7 +42,7 @@ senders:
 reading_windows:
   schedule: ["0 18 * * TUE"]
 state_dir: %s
-`, port, port, filepath.Join(dir, "state"))
+`, imapRec.Port(), smtpRec.Port(), filepath.Join(dir, "state"))
 	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +58,8 @@ state_dir: %s
 			}
 		}
 	}
-	select {
-	case <-conns:
-		t.Fatal("check dialed a plaintext server under a name that is not localhost")
-	default:
+	if n := imapRec.Conns() + smtpRec.Conns(); n != 0 {
+		t.Fatalf("check dialed a plaintext server under a name that is not localhost (%d connections)", n)
 	}
 }
 
@@ -87,7 +74,7 @@ func TestCheckConnectHonoursIMAPAuth(t *testing.T) {
 	} {
 		t.Run(tc.auth, func(t *testing.T) {
 			m := testimap.StartMem(t, testimap.MemOptions{})
-			rec := testimap.StartRecorder(t, m.Addr())
+			rec := testnet.StartRecorder(t, m.Addr())
 			path := writeConfig(t, m, "")
 			b, err := os.ReadFile(path)
 			if err != nil {

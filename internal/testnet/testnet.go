@@ -1,4 +1,7 @@
-package testimap
+// Package testnet has network helpers for tests that are about no one
+// protocol: a recording TCP proxy to see on the wire what a client said, or
+// that it never connected at all.
+package testnet
 
 import (
 	"bytes"
@@ -8,13 +11,16 @@ import (
 	"testing"
 )
 
-// Recorder is a TCP proxy on 127.0.0.1 in front of a server that keeps
-// every byte the clients sent, to check on the wire what a client said
-// (LOGIN or AUTHENTICATE PLAIN, say). It stops on t.Cleanup.
+// Recorder is a TCP proxy on 127.0.0.1 in front of a server that counts
+// connections and keeps every byte the clients sent, to check on the wire
+// what a client said (LOGIN or AUTHENTICATE PLAIN, say) or that it never
+// came. It stops on t.Cleanup.
 type Recorder struct {
-	ln  net.Listener
-	mu  sync.Mutex
-	buf bytes.Buffer
+	ln    net.Listener
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	conns int
+	open  []net.Conn // closed at cleanup, so no copy outlives the test
 }
 
 // StartRecorder proxies connections to target ("host:port").
@@ -22,11 +28,19 @@ func StartRecorder(t testing.TB, target string) *Recorder {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("testimap: recorder listen: %v", err)
+		t.Fatalf("testnet: recorder listen: %v", err)
 	}
 	r := &Recorder{ln: ln}
 	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	t.Cleanup(func() {
+		ln.Close()
+		r.mu.Lock()
+		for _, c := range r.open {
+			c.Close()
+		}
+		r.mu.Unlock()
+		wg.Wait()
+	})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -36,6 +50,13 @@ func StartRecorder(t testing.TB, target string) *Recorder {
 				return
 			}
 			up, err := net.Dial("tcp", target)
+			r.mu.Lock()
+			r.conns++
+			r.open = append(r.open, c)
+			if err == nil {
+				r.open = append(r.open, up)
+			}
+			r.mu.Unlock()
 			if err != nil {
 				c.Close()
 				continue
@@ -56,6 +77,13 @@ func (r *Recorder) Sent() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.buf.String()
+}
+
+// Conns is how many connections the recorder accepted so far.
+func (r *Recorder) Conns() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.conns
 }
 
 type recorderSink Recorder
