@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 )
 
 // Config is the whole configuration file. Field tags are the contract's keys.
@@ -24,7 +25,7 @@ type Config struct {
 	ReadingWindows ReadingWindows `yaml:"reading_windows"`
 	Emergency      Emergency      `yaml:"emergency"`
 	AutoReply      AutoReply      `yaml:"auto_reply"`
-	Language       string         `yaml:"language"`
+	Language       Language       `yaml:"language"`
 	StateDir       string         `yaml:"state_dir"`
 	Log            Log            `yaml:"log"`
 	HTTP           HTTP           `yaml:"http"`
@@ -39,13 +40,12 @@ type Config struct {
 
 // IMAP is the mailbox boundaryd watches.
 type IMAP struct {
-	Host     string `yaml:"host"`
-	Port     int    `yaml:"port"`
-	Security string `yaml:"security"`
-	Username string `yaml:"username"`
-	// Auth is the login mechanism: plain (default, LOGIN as fallback),
-	// xoauth2 or oauthbearer (the password source then yields a token).
-	Auth            string   `yaml:"auth"`
+	Host     string             `yaml:"host"`
+	Port     int                `yaml:"port"`
+	Security netpolicy.Security `yaml:"security"`
+	Username string             `yaml:"username"`
+	// Auth is the login mechanism (see IMAPAuth's values).
+	Auth            IMAPAuth `yaml:"auth"`
 	Password        string   `yaml:"password"`
 	PasswordEnv     string   `yaml:"password_env"`
 	PasswordFile    string   `yaml:"password_file"`
@@ -53,23 +53,23 @@ type IMAP struct {
 	Inbox           string   `yaml:"inbox"`
 	HoldFolder      string   `yaml:"hold_folder"`
 	PollInterval    Duration `yaml:"poll_interval"`
-	Backlog         string   `yaml:"backlog"`
+	Backlog         Backlog  `yaml:"backlog"`
 	// Secret is built from the password_* keys during validation.
 	Secret Secret `yaml:"-"`
 }
 
 // SMTP is the relay used for alert mail and acknowledgements.
 type SMTP struct {
-	Host            string `yaml:"host"`
-	Port            int    `yaml:"port"`
-	Security        string `yaml:"security"`
-	Username        string `yaml:"username"`
-	Password        string `yaml:"password"`
-	PasswordEnv     string `yaml:"password_env"`
-	PasswordFile    string `yaml:"password_file"`
-	PasswordCommand string `yaml:"password_command"`
-	From            string `yaml:"from"`
-	Secret          Secret `yaml:"-"`
+	Host            string             `yaml:"host"`
+	Port            int                `yaml:"port"`
+	Security        netpolicy.Security `yaml:"security"`
+	Username        string             `yaml:"username"`
+	Password        string             `yaml:"password"`
+	PasswordEnv     string             `yaml:"password_env"`
+	PasswordFile    string             `yaml:"password_file"`
+	PasswordCommand string             `yaml:"password_command"`
+	From            string             `yaml:"from"`
+	Secret          Secret             `yaml:"-"`
 }
 
 // Senders routes mail by its From address.
@@ -85,7 +85,7 @@ type Senders struct {
 type ReadingWindows struct {
 	Timezone string   `yaml:"timezone"`
 	Schedule []string `yaml:"schedule"`
-	Delivery string   `yaml:"delivery"`
+	Delivery Delivery `yaml:"delivery"`
 	Pauses   []Pause  `yaml:"pauses"`
 }
 
@@ -105,14 +105,14 @@ type Emergency struct {
 
 // Alert is one alert channel.
 type Alert struct {
-	Type string `yaml:"type"` // smtp | webhook
+	Type AlertType `yaml:"type"`
 	// Name identifies the channel in logs, metrics and the outbox; it
 	// defaults to TYPE:INDEX. Renaming a channel re-sends pending alerts.
 	Name string   `yaml:"name"`
 	To   []string `yaml:"to"`
 	URL  string   `yaml:"url"`
-	// Format is json (default) or ntfy.
-	Format string `yaml:"format"`
+	// Format is the webhook body, json (default) or ntfy.
+	Format WebhookFormat `yaml:"format"`
 	// Token is sent as "Authorization: Bearer TOKEN" (webhooks).
 	Token        string `yaml:"token"`
 	TokenEnv     string `yaml:"token_env"`
@@ -134,8 +134,8 @@ type AutoReply struct {
 
 // Log configures log/slog output on stderr.
 type Log struct {
-	Level  string `yaml:"level"`
-	Format string `yaml:"format"`
+	Level  LogLevel  `yaml:"level"`
+	Format LogFormat `yaml:"format"`
 }
 
 // HTTP is the optional health and metrics listener.

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 )
 
 // base is a valid configuration; tests patch it with replace() so each case
@@ -226,10 +229,116 @@ func TestExampleConfigIsValid(t *testing.T) {
 	}
 }
 
-func TestIsLoopback(t *testing.T) {
-	for h, want := range map[string]bool{"localhost": true, "127.0.0.1": true, "127.8.0.1": true, "::1": true, "[::1]": true, "imap.example.org": false, "10.0.0.1": false, "": false} {
-		if IsLoopback(h) != want {
-			t.Errorf("IsLoopback(%q) = %v", h, !want)
+// check refuses plaintext exactly where run would (one rule, netpolicy):
+// names under .localhost were accepted by check and then resolved through
+// DNS, so a resolver answering 10.x got the password in clear.
+func TestPlaintextOnlyToThisMachine(t *testing.T) {
+	smtp := "smtp:\n  host: %s\n  security: insecure\n  from: a@example.org\n"
+	for _, host := range []string{"x.localhost", "imap.localhost", "localhost.", "10.0.0.1", "127.0.0.1.nip.io"} {
+		y := replace(t, "  host: imap.example.org\n", "  host: "+host+"\n  security: insecure\n")
+		y = strings.Replace(y, "url: https://ntfy.example.net/t", "url: http://"+host+":8080/t", 1)
+		y += fmt.Sprintf(smtp, host)
+		_, probs, err := Parse("c.yaml", []byte(y))
+		if err == nil {
+			t.Fatalf("%s: accepted for plaintext", host)
+		}
+		lines := strings.Join(probs.Lines(), "\n")
+		for _, want := range []string{
+			"c.yaml:3: imap.security: security insecure sends the password in clear",
+			"c.yaml:15: emergency.alerts[0].url: plain http",
+			"c.yaml:18: smtp.security: security insecure",
+		} {
+			if !strings.Contains(lines, want) {
+				t.Errorf("%s: missing %q in:\n%s", host, want, lines)
+			}
+		}
+	}
+	for _, host := range []string{"localhost", "127.0.0.1", "127.0.0.53", "::1", "[::1]"} {
+		y := replace(t, "  host: imap.example.org\n", "  host: \""+host+"\"\n  security: insecure\n")
+		y += fmt.Sprintf(smtp, `"`+host+`"`)
+		if _, probs, err := Parse("c.yaml", []byte(y)); err != nil {
+			t.Errorf("%s refused for plaintext: %v", host, probs.Lines())
+		}
+	}
+}
+
+// Every enumerated key is parsed once into its typed value: each listed
+// value is taken as written, anything else is refused on its line.
+func TestChoices(t *testing.T) {
+	smtp := "smtp:\n  host: smtp.example.org\n  from: a@example.org\n"
+	for _, tc := range []struct {
+		key, section string
+		choices      []string
+		got          func(*Config) string
+	}{
+		{"security", "imap", netpolicy.Security("").Choices(), func(c *Config) string { return string(c.IMAP.Security) }},
+		{"auth", "imap", IMAPAuth("").Choices(), func(c *Config) string { return string(c.IMAP.Auth) }},
+		{"backlog", "imap", Backlog("").Choices(), func(c *Config) string { return string(c.IMAP.Backlog) }},
+		{"security", "smtp", netpolicy.Security("").Choices(), func(c *Config) string { return string(c.SMTP.Security) }},
+		{"delivery", "reading_windows", Delivery("").Choices(), func(c *Config) string { return string(c.ReadingWindows.Delivery) }},
+		{"level", "log", LogLevel("").Choices(), func(c *Config) string { return string(c.Log.Level) }},
+		{"format", "log", LogFormat("").Choices(), func(c *Config) string { return string(c.Log.Format) }},
+		{"language", "", Language("").Choices(), func(c *Config) string { return string(c.Language) }},
+		{"format", "emergency.alerts[0]", WebhookFormat("").Choices(), func(c *Config) string { return string(c.Emergency.Alerts[0].Format) }},
+	} {
+		set := func(v string) string {
+			y := base + smtp
+			switch tc.section {
+			case "imap", "smtp", "reading_windows":
+				y = strings.Replace(y, tc.section+":\n", tc.section+":\n  "+tc.key+": "+v+"\n", 1)
+			case "emergency.alerts[0]":
+				y = strings.Replace(y, "    - type: webhook\n", "    - type: webhook\n      "+tc.key+": "+v+"\n", 1)
+			case "":
+				y += tc.key + ": " + v + "\n"
+			default:
+				y += tc.section + ":\n  " + tc.key + ": " + v + "\n"
+			}
+			return y
+		}
+		for _, v := range tc.choices {
+			y := set(v)
+			if strings.Contains(y, "security: insecure") {
+				y = strings.Replace(y, "imap.example.org", "127.0.0.1", 1)
+				y = strings.Replace(y, "smtp.example.org", "127.0.0.1", 1)
+			}
+			cfg, probs, err := Parse("c.yaml", []byte(y))
+			if err != nil {
+				t.Errorf("%s.%s: %s refused: %v", tc.section, tc.key, v, probs.Lines())
+				continue
+			}
+			if got := tc.got(cfg); got != v {
+				t.Errorf("%s.%s: %s read as %q", tc.section, tc.key, v, got)
+			}
+		}
+		_, probs, err := Parse("c.yaml", []byte(set("bogus")))
+		if err == nil || !strings.Contains(probs.Error(), tc.key+`: "bogus" is not one of `+strings.Join(tc.choices, ", ")) {
+			t.Errorf("%s.%s: bogus: %v", tc.section, tc.key, probs.Lines())
+		}
+	}
+}
+
+// An unknown alert type is reported once, on its line; a missing one on
+// the alert's.
+func TestAlertType(t *testing.T) {
+	_, probs, _ := Parse("c.yaml", []byte(replace(t, "type: webhook", "type: webhok")))
+	if l := probs.Lines(); len(l) != 1 || !strings.HasPrefix(l[0], `c.yaml:13: emergency.alerts[0].type: "webhok" is not one of smtp, webhook (did you mean "webhook"?)`) {
+		t.Errorf("got %q", l)
+	}
+	_, probs, _ = Parse("c.yaml", []byte(replace(t, "    - type: webhook\n      url:", "    - url:")))
+	if l := probs.Lines(); len(l) != 1 || !strings.HasPrefix(l[0], "c.yaml:13: emergency.alerts[0]: missing type") {
+		t.Errorf("got %q", l)
+	}
+}
+
+// A webhook URL often carries a token: a wrong one is never quoted back.
+func TestWebhookURLNotEchoed(t *testing.T) {
+	for _, u := range []string{"ftp://user:tok3n@ntfy.example.net/t0pic", "http://user:tok3n@10.0.0.1/t0pic", "https://user:tok3n@/t0pic"} {
+		_, probs, err := Parse("c.yaml", []byte(replace(t, "https://ntfy.example.net/t", u)))
+		if err == nil {
+			t.Fatalf("%s accepted", u)
+		}
+		if l := probs.Error(); strings.Contains(l, "tok3n") || strings.Contains(l, "t0pic") {
+			t.Errorf("%s echoed: %s", u, l)
 		}
 	}
 }

@@ -51,6 +51,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, line int) {
 		})
 		return
 	}
+	if _, ok := v.Interface().(choice); ok && v.Kind() == reflect.String {
+		d.scalar(n, path, func(s string) error { return decodeChoice(v, path, s) })
+		return
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {

@@ -95,9 +95,9 @@ func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, received t
 	next := d.windows.Next(now)
 	from := d.cfg.SMTP.From
 	raw, to, err := autoreply.Build(autoreply.Options{
-		From: from, SubjectTemplate: ar.Subject, BodyTemplate: ar.Body, Lang: d.cfg.Language, Now: now,
+		From: from, SubjectTemplate: ar.Subject, BodyTemplate: ar.Body, Lang: string(d.cfg.Language), Now: now,
 	}, msg, autoreply.Data{
-		NextWindow: schedule.FormatWindow(next, d.windows.Location(), d.cfg.Language),
+		NextWindow: schedule.FormatWindow(next, d.windows.Location(), string(d.cfg.Language)),
 		SenderName: msg.FromName,
 		Subject:    msg.Subject,
 	})

@@ -175,7 +175,7 @@ func SMTPConfigFor(cfg *config.Config, opts Options) notify.SMTPConfig {
 	return notify.SMTPConfig{
 		Host:     s.Host,
 		Port:     s.Port,
-		Security: notify.Security(s.Security),
+		Security: s.Security,
 		Username: s.Username,
 		Password: s.Secret.Func(),
 		TLS:      opts.SMTPTLS,
@@ -186,7 +186,7 @@ func (d *Daemon) channels() ([]notify.Channel, error) {
 	var out []notify.Channel
 	for _, a := range d.cfg.Emergency.Alerts {
 		switch a.Type {
-		case "smtp":
+		case config.AlertSMTP:
 			ch, err := notify.NewSMTP(notify.SMTPChannelConfig{
 				Name:     a.Name,
 				Server:   d.smtpConfig(),
@@ -199,8 +199,8 @@ func (d *Daemon) channels() ([]notify.Channel, error) {
 				return nil, err
 			}
 			out = append(out, ch)
-		case "webhook":
-			wc := notify.WebhookConfig{Name: a.Name, URL: a.URL, Format: a.Format, Location: d.cfg.Location}
+		case config.AlertWebhook:
+			wc := notify.WebhookConfig{Name: a.Name, URL: a.URL, Format: webhookFormat(a.Format), Location: d.cfg.Location}
 			if a.Secret.IsSet() {
 				secret := a.Secret
 				wc.SecretHeaders = map[string]func(context.Context) (string, error){
@@ -220,6 +220,32 @@ func (d *Daemon) channels() ([]notify.Channel, error) {
 	return out, nil
 }
 
+// webhookFormat maps emergency.alerts[].format.
+func webhookFormat(f config.WebhookFormat) notify.Format {
+	switch f {
+	case config.WebhookJSON:
+		return notify.FormatJSON
+	case config.WebhookNtfy:
+		return notify.FormatNtfy
+	}
+	return notify.Format(f) // NewWebhook refuses what it does not know
+}
+
+// imapAuth maps imap.auth; every mode is its own, none is dropped.
+func imapAuth(a config.IMAPAuth) imapwatch.Auth {
+	switch a {
+	case config.AuthPlain:
+		return imapwatch.AuthPlain
+	case config.AuthLogin:
+		return imapwatch.AuthLogin
+	case config.AuthXOAuth2:
+		return imapwatch.AuthXOAuth2
+	case config.AuthOAuthBearer:
+		return imapwatch.AuthOAuthBearer
+	}
+	return imapwatch.Auth(a) // imapwatch refuses what it does not know
+}
+
 // IMAPOptions maps the configuration to imapwatch's options.
 func (d *Daemon) IMAPOptions() imapwatch.Options { return IMAPOptionsFor(d.cfg, d.opts) }
 
@@ -230,19 +256,12 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	auth := imapwatch.AuthPassword
-	switch m.Auth {
-	case "xoauth2":
-		auth = imapwatch.AuthXOAuth2
-	case "oauthbearer":
-		auth = imapwatch.AuthOAuthBearer
-	}
 	o := imapwatch.Options{
 		Host:           m.Host,
 		Port:           m.Port,
 		Security:       m.Security,
 		Username:       m.Username,
-		Auth:           auth,
+		Auth:           imapAuth(m.Auth),
 		Password:       m.Secret.Func(),
 		TLSConfig:      opts.IMAPTLS,
 		Inbox:          m.Inbox,

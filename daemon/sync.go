@@ -268,7 +268,7 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			it.alert = &notify.Alert{
 				Key: id, MessageID: msg.MessageID, FromName: res.FromName, FromAddr: res.From,
 				Received: receivedAt(f, msg), Rules: it.h.Rules, Categories: res.Categories,
-				Mailbox: d.cfg.IMAP.Inbox, Lang: d.cfg.Language,
+				Mailbox: d.cfg.IMAP.Inbox, Lang: string(d.cfg.Language),
 			}
 			if d.cfg.Emergency.IncludeExcerpt && len(res.Matches) > 0 {
 				it.alert.Excerpt = res.Matches[0].Excerpt
@@ -307,6 +307,7 @@ func (d *Daemon) act(ctx context.Context, s *imapwatch.Session, items []*item) e
 				}
 			}
 			holds = append(holds, it)
+		case store.ActionPassed: // left alone: nothing to do on the server
 		}
 	}
 	if len(holds) == 0 {
@@ -380,7 +381,7 @@ func (d *Daemon) after(ctx context.Context, it *item) {
 	case store.ActionHeld:
 		d.log.Info("message held", "uid", uid, "from", res.From)
 		it.h.AckQueued = d.maybeAck(ctx, it.msg, receivedAt(it.f, it.msg), false)
-	default:
+	case store.ActionPassed:
 		d.log.Debug("message left alone", "uid", uid, "sender", res.Sender)
 	}
 	if res.Error != "" {

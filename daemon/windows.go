@@ -249,7 +249,7 @@ func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window 
 		addr = d.cfg.SMTP.From
 	}
 	raw, err := digest.Build(digest.Options{
-		Lang: d.cfg.Language, Location: d.windows.Location(), Window: window, WindowID: id,
+		Lang: string(d.cfg.Language), Location: d.windows.Location(), Window: window, WindowID: id,
 		From: addr, To: addr, HoldFolder: d.cfg.IMAP.HoldFolder, Released: d.deliveryReleases(), Now: d.clock.Now(),
 	}, entries)
 	if errors.Is(err, digest.ErrEmpty) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 )
 
 var (
@@ -13,8 +15,9 @@ var (
 	// ErrAuth means the server refused the credentials (or none could be
 	// obtained). Run treats it as fatal on the first login only.
 	ErrAuth = errors.New("imap authentication failed")
-	// ErrInsecure means plaintext was requested to a non-loopback host.
-	ErrInsecure = errors.New("imap plaintext connection refused: host is not loopback")
+	// ErrInsecure means plaintext was requested to a host that is not
+	// this machine; it is the program's one netpolicy.ErrPlaintext.
+	ErrInsecure = netpolicy.ErrPlaintext
 	// ErrGone means the message was no longer in the mailbox (already
 	// moved or expunged by someone else).
 	ErrGone = errors.New("message no longer in mailbox")

@@ -49,6 +49,7 @@ var backends = []backend{
 	{"mem", func(t *testing.T, p profile) testServer {
 		o := testimap.MemOptions{RefuseCopyTo: []string{"Refused"}}
 		switch p {
+		case full: // the server's defaults
 		case noMove:
 			o.Caps = testimap.CapsRev1
 		case noIdle:
@@ -59,6 +60,7 @@ var backends = []backend{
 	{"dovecot", func(t *testing.T, p profile) testServer {
 		o := testimap.DovecotOptions{}
 		switch p {
+		case full: // Dovecot's own capabilities
 		case noMove:
 			o.ImapCapability = "IMAP4rev1 IDLE LITERAL+ NAMESPACE"
 		case noIdle:

@@ -6,23 +6,33 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"strings"
 	"time"
+
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 )
 
-// Security modes for Options.Security.
+// The security modes of Options.Security, which is the program's one
+// netpolicy.Security: these are its constants, named here for callers.
 const (
-	SecurityTLS      = "tls"
-	SecurityStartTLS = "starttls"
-	SecurityInsecure = "insecure"
+	SecurityTLS      = netpolicy.TLS
+	SecurityStartTLS = netpolicy.StartTLS
+	SecurityInsecure = netpolicy.Insecure
 )
 
-// Authentication mechanisms for Options.Auth.
+// Auth is how a session logs in.
+type Auth string
+
+// The login mechanisms for Options.Auth.
 const (
-	AuthPassword    = ""            // SASL PLAIN, or LOGIN where PLAIN is not offered
-	AuthXOAuth2     = "xoauth2"     // Google/Microsoft style bearer token
-	AuthOAuthBearer = "oauthbearer" // RFC 7628
+	// AuthPlain (the default) is AUTHENTICATE PLAIN, or the LOGIN command
+	// where the server does not offer AUTH=PLAIN.
+	AuthPlain Auth = "plain"
+	// AuthLogin is the LOGIN command, never AUTHENTICATE.
+	AuthLogin Auth = "login"
+	// AuthXOAuth2 is SASL XOAUTH2 (Google, Microsoft) with a bearer token.
+	AuthXOAuth2 Auth = "xoauth2"
+	// AuthOAuthBearer is SASL OAUTHBEARER (RFC 7628) with a bearer token.
+	AuthOAuthBearer Auth = "oauthbearer"
 )
 
 // Defaults applied by Options.withDefaults.
@@ -40,11 +50,11 @@ const (
 // Options describes one IMAP account and how to watch it.
 type Options struct {
 	Host     string
-	Port     int    // 0: 993 for tls, 143 otherwise
-	Security string // "tls" (default) | "starttls" | "insecure" (loopback hosts only)
+	Port     int                // 0: the mode's IMAP port (993 for tls, 143 otherwise)
+	Security netpolicy.Security // default tls; insecure to a loopback host only
 
 	Username string
-	Auth     string // "" (PLAIN, falling back to LOGIN) | "xoauth2" | "oauthbearer"
+	Auth     Auth // default AuthPlain
 	// Password returns the password or token. It is called at each login so
 	// rotating tokens and edited password files take effect on reconnect.
 	Password func(ctx context.Context) (string, error)
@@ -73,14 +83,13 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Security == "" {
-		o.Security = SecurityTLS
+		o.Security = netpolicy.DefaultIMAPSecurity
 	}
 	if o.Port == 0 {
-		if o.Security == SecurityTLS {
-			o.Port = 993
-		} else {
-			o.Port = 143
-		}
+		o.Port = o.Security.IMAPPort()
+	}
+	if o.Auth == "" {
+		o.Auth = AuthPlain
 	}
 	if o.Inbox == "" {
 		o.Inbox = DefaultInbox
@@ -128,34 +137,16 @@ func (o Options) Validate() error {
 	if o.Password == nil {
 		errs = append(errs, errors.New("imap password source is missing"))
 	}
-	switch o.Security {
-	case SecurityTLS, SecurityStartTLS:
-	case SecurityInsecure:
-		if !IsLoopback(o.Host) {
-			errs = append(errs, fmt.Errorf("imap security %q is only allowed to a loopback host, not %q", o.Security, o.Host))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("imap security %q: want tls, starttls or insecure", o.Security))
+	if err := netpolicy.Check(o.Security, o.Host); err != nil {
+		errs = append(errs, fmt.Errorf("imap: %w", err)) // ErrInsecure for plaintext
 	}
-	switch strings.ToLower(o.Auth) {
-	case AuthPassword, "plain", "login", AuthXOAuth2, AuthOAuthBearer:
+	switch o.Auth {
+	case AuthPlain, AuthLogin, AuthXOAuth2, AuthOAuthBearer:
 	default:
-		errs = append(errs, fmt.Errorf("imap auth %q: want xoauth2, oauthbearer or empty", o.Auth))
+		errs = append(errs, fmt.Errorf("imap auth %q: want plain, login, xoauth2 or oauthbearer", o.Auth))
 	}
 	if o.Port < 0 || o.Port > 65535 {
 		errs = append(errs, fmt.Errorf("imap port %d out of range", o.Port))
 	}
 	return errors.Join(errs...)
-}
-
-// IsLoopback reports whether host names the local machine without asking
-// DNS: "localhost" or a loopback IP literal. A name that merely resolves to
-// 127.0.0.1 does not count, because DNS could be made to lie.
-func IsLoopback(host string) bool {
-	h := strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"mime"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-sasl"
+
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 )
 
 // Capabilities are what the server allows this session to do.
@@ -63,17 +64,17 @@ type Session struct {
 
 // Dial connects, secures and logs in. It does not select a mailbox.
 func Dial(ctx context.Context, opts Options) (*Session, error) {
+	// Validate refuses plaintext to anything but this machine before any
+	// connection exists; the dialer then reaches "localhost" at a loopback
+	// address, never through a resolver.
 	if err := opts.Validate(); err != nil {
-		if opts.Security == SecurityInsecure && !IsLoopback(opts.Host) {
-			return nil, fmt.Errorf("%w: %v", ErrInsecure, err)
-		}
 		return nil, err
 	}
 	opts = opts.withDefaults()
-	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
+	addr := netpolicy.Addr(opts.Host, opts.Port)
 	log := opts.Logger.With("imap_server", addr)
 
-	d := net.Dialer{Timeout: opts.CommandTimeout, KeepAlive: 30 * time.Second}
+	d := netpolicy.Dialer{Dialer: net.Dialer{Timeout: opts.CommandTimeout, KeepAlive: 30 * time.Second}}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
@@ -142,8 +143,10 @@ func (s *Session) setup(ctx context.Context) error {
 				return fmt.Errorf("starttls: %w", err)
 			}
 			s.c = c
-		default:
+		case SecurityInsecure:
 			s.c = imapclient.New(s.raw, copts)
+		default:
+			return fmt.Errorf("imap security %q: want tls, starttls or insecure", s.opts.Security)
 		}
 		if err := s.c.WaitGreeting(); err != nil {
 			return fmt.Errorf("greeting: %w", err)
@@ -165,8 +168,23 @@ func (s *Session) login(ctx context.Context) error {
 		return fmt.Errorf("%w: reading the password source: %v", ErrAuth, err)
 	}
 	caps := s.c.Caps()
+	loginCommand := func() error {
+		if caps.Has(imap.CapLoginDisabled) {
+			return fmt.Errorf("%w: the server refuses the LOGIN command (LOGINDISABLED)", ErrAuth)
+		}
+		return s.c.Login(s.opts.Username, secret).Wait()
+	}
 	var authErr error
-	switch strings.ToLower(s.opts.Auth) {
+	switch s.opts.Auth {
+	case AuthPlain:
+		if caps.Has(imap.AuthCap(sasl.Plain)) {
+			authErr = s.c.Authenticate(sasl.NewPlainClient("", s.opts.Username, secret))
+		} else {
+			s.log.Debug("server offers no AUTH=PLAIN; logging in with the LOGIN command")
+			authErr = loginCommand()
+		}
+	case AuthLogin:
+		authErr = loginCommand()
 	case AuthXOAuth2:
 		authErr = s.c.Authenticate(newXOAuth2Client(s.opts.Username, secret))
 	case AuthOAuthBearer:
@@ -174,13 +192,10 @@ func (s *Session) login(ctx context.Context) error {
 			Username: s.opts.Username, Token: secret, Host: s.opts.Host, Port: s.opts.Port,
 		}))
 	default:
-		if caps.Has(imap.Cap("AUTH=PLAIN")) && strings.ToLower(s.opts.Auth) != "login" {
-			authErr = s.c.Authenticate(sasl.NewPlainClient("", s.opts.Username, secret))
-		} else if caps.Has(imap.CapLoginDisabled) {
-			return fmt.Errorf("%w: server offers neither AUTH=PLAIN nor LOGIN", ErrAuth)
-		} else {
-			authErr = s.c.Login(s.opts.Username, secret).Wait()
-		}
+		return fmt.Errorf("imap auth %q: want plain, login, xoauth2 or oauthbearer", s.opts.Auth)
+	}
+	if errors.Is(authErr, ErrAuth) {
+		return authErr
 	}
 	if authErr != nil {
 		// A tagged NO is a refusal unless the server says it is temporary.

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 	"github.com/boundaryd/boundaryd/internal/testimap"
+	"github.com/boundaryd/boundaryd/internal/testnet"
 )
 
 func TestLoginAndSelect(t *testing.T) {
@@ -56,30 +59,70 @@ func TestBadPassword(t *testing.T) {
 func TestLoginFallbackToLOGIN(t *testing.T) {
 	srv := testimap.StartDovecot(t, testimap.DovecotOptions{})
 	opts := optionsFor(t, srv)
-	opts.Auth = "login"
+	opts.Auth = AuthLogin
 	dial(t, opts)
 }
 
+// Each imap.auth mode does what it says, seen on the wire by a recording
+// proxy in front of go-imap's memory server (which offers AUTH=PLAIN):
+// login sends the LOGIN command and never AUTHENTICATE; plain, the
+// default, sends AUTHENTICATE PLAIN and no LOGIN command.
+func TestAuthModesOnTheWire(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		auth        Auth
+		want, never string
+	}{
+		{"login", AuthLogin, " LOGIN \"alice\" ", "AUTHENTICATE"},
+		{"plain", AuthPlain, " AUTHENTICATE PLAIN", " LOGIN "},
+		{"default", "", " AUTHENTICATE PLAIN", " LOGIN "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := testimap.StartMem(t, testimap.MemOptions{})
+			rec := testnet.StartRecorder(t, srv.Addr())
+			opts := optionsFor(t, srv)
+			opts.Port = rec.Port()
+			opts.Auth = tc.auth
+			s := dial(t, opts)
+			if _, err := s.SelectInbox(testCtx(t, 5*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			sent := rec.Sent()
+			if !strings.Contains(sent, tc.want) || strings.Contains(sent, tc.never) {
+				t.Fatalf("auth %q: the client sent\n%s\nwant %q and no %q", tc.auth, sent, tc.want, tc.never)
+			}
+		})
+	}
+}
+
+// Plaintext towards anything but a loopback literal or "localhost" is
+// refused before any connection: x.localhost (which check used to accept
+// and a resolver may answer with 10.x) included.
 func TestInsecureRefusedToRemoteHost(t *testing.T) {
-	opts := Options{Host: "imap.example.org", Security: SecurityInsecure, Username: "u",
-		Password: func(context.Context) (string, error) { return "p", nil }}
-	_, err := Dial(testCtx(t, 5*time.Second), opts)
-	if !errors.Is(err, ErrInsecure) {
-		t.Fatalf("err = %v, want ErrInsecure", err)
-	}
-	if err := Run(testCtx(t, 5*time.Second), opts, nil); err == nil {
-		t.Fatal("Run accepted plaintext to a remote host")
-	}
-	for _, h := range []string{"127.0.0.1", "localhost", "::1", "[::1]"} {
-		if !IsLoopback(h) {
-			t.Errorf("IsLoopback(%q) = false", h)
+	for _, host := range []string{"imap.example.org", "x.localhost", "localhost.", "10.0.0.1"} {
+		read := false
+		opts := Options{Host: host, Security: SecurityInsecure, Username: "u",
+			Password: func(context.Context) (string, error) { read = true; return "p", nil }}
+		_, err := Dial(testCtx(t, 5*time.Second), opts)
+		if !errors.Is(err, ErrInsecure) {
+			t.Fatalf("%s: err = %v, want ErrInsecure", host, err)
+		}
+		if err := Run(testCtx(t, 5*time.Second), opts, nil); !errors.Is(err, ErrInsecure) {
+			t.Fatalf("%s: Run err = %v, want ErrInsecure", host, err)
+		}
+		if read {
+			t.Fatalf("%s: the password source was read", host)
 		}
 	}
-	for _, h := range []string{"10.0.0.1", "example.org", "127.0.0.1.nip.io", ""} {
-		if IsLoopback(h) {
-			t.Errorf("IsLoopback(%q) = true", h)
-		}
-	}
+}
+
+// "localhost" is a loopback host for plaintext, and is dialed at 127.0.0.1.
+func TestInsecureToLocalhost(t *testing.T) {
+	srv := testimap.StartMem(t, testimap.MemOptions{})
+	opts := optionsFor(t, srv)
+	opts.Host = "localhost"
+	dial(t, opts)
 }
 
 func TestTLS(t *testing.T) {
@@ -87,7 +130,7 @@ func TestTLS(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			srv := testimap.StartMem(t, testimap.MemOptions{TLS: mode})
 			opts := optionsFor(t, srv)
-			opts.Security = mode
+			opts.Security = netpolicy.Security(mode)
 			opts.TLSConfig = srv.ClientTLS()
 			s := dial(t, opts)
 			if _, err := s.SelectInbox(testCtx(t, 5*time.Second)); err != nil {
@@ -137,8 +180,8 @@ func TestPasswordReadAtEachLogin(t *testing.T) {
 }
 
 func TestOAuthMechanisms(t *testing.T) {
-	for _, mech := range []string{AuthXOAuth2, AuthOAuthBearer} {
-		t.Run(mech, func(t *testing.T) {
+	for _, mech := range []Auth{AuthXOAuth2, AuthOAuthBearer} {
+		t.Run(string(mech), func(t *testing.T) {
 			srv := testimap.StartMem(t, testimap.MemOptions{OAuthToken: "tok-1"})
 			opts := optionsFor(t, srv)
 			opts.Auth = mech

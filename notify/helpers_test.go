@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/store"
 )
@@ -21,7 +22,7 @@ const waitFor = 5 * time.Second
 
 // relayConfig is the plaintext loopback SMTP config of a sink.
 func relayConfig(ms *smtpsink.Sink) SMTPConfig {
-	return SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityInsecure, Timeout: 5 * time.Second}
+	return SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: netpolicy.Insecure, Timeout: 5 * time.Second}
 }
 
 // hookSink is an httptest server recording webhook requests.

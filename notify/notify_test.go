@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -14,7 +16,9 @@ import (
 
 	"github.com/emersion/go-sasl"
 
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 	"github.com/boundaryd/boundaryd/internal/smtpsink"
+	"github.com/boundaryd/boundaryd/internal/testnet"
 	"github.com/boundaryd/boundaryd/store"
 )
 
@@ -35,7 +39,7 @@ func newSMTPChannel(t *testing.T, name string, cfg SMTPConfig) *SMTP {
 	return ch
 }
 
-func newWebhookChannel(t *testing.T, name, url, format string) *Webhook {
+func newWebhookChannel(t *testing.T, name, url string, format Format) *Webhook {
 	t.Helper()
 	ch, err := NewWebhook(WebhookConfig{Name: name, URL: url, Format: format, Timeout: 5 * time.Second, Location: paris(t)})
 	if err != nil {
@@ -360,7 +364,7 @@ func TestExcerptOnlyWhenSet(t *testing.T) {
 
 func TestPlaintextRefusedForRemoteHosts(t *testing.T) {
 	for _, host := range []string{"smtp.example.org", "192.0.2.10", "10.0.0.1"} {
-		cfg := SMTPConfig{Host: host, Port: 25, Security: SecurityInsecure}
+		cfg := SMTPConfig{Host: host, Port: 25, Security: netpolicy.Insecure}
 		if err := cfg.Validate(); err == nil {
 			t.Errorf("insecure SMTP to %s accepted by Validate", host)
 		}
@@ -370,24 +374,84 @@ func TestPlaintextRefusedForRemoteHosts(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := SendMail(ctx, cfg, "a@b.c", []string{"d@e.f"}, []byte("x"))
 		cancel()
-		if err == nil || !strings.Contains(err.Error(), "loopback") {
-			t.Errorf("SendMail insecure to %s: %v, want a loopback refusal", host, err)
+		if !errors.Is(err, netpolicy.ErrPlaintext) {
+			t.Errorf("SendMail insecure to %s: %v, want ErrPlaintext", host, err)
 		}
-		if _, err := NewWebhook(WebhookConfig{Name: "w", URL: "http://" + host + "/topic"}); err == nil {
-			t.Errorf("plain http webhook to %s accepted", host)
+		if _, err := NewWebhook(WebhookConfig{Name: "w", URL: "http://" + host + "/topic"}); !errors.Is(err, netpolicy.ErrPlaintext) {
+			t.Errorf("plain http webhook to %s: %v, want ErrPlaintext", host, err)
 		}
 	}
 	for _, host := range []string{"127.0.0.1", "localhost", "::1"} {
-		if err := (SMTPConfig{Host: host, Security: SecurityInsecure}).Validate(); err != nil {
+		if err := (SMTPConfig{Host: host, Security: netpolicy.Insecure}).Validate(); err != nil {
 			t.Errorf("insecure to loopback %s refused: %v", host, err)
 		}
+	}
+}
+
+// x.localhost counted as loopback once, and was then resolved: a resolver
+// answering 10.x received AUTH PLAIN in clear. Now a name other than
+// "localhost" is refused for plaintext before any connection is made and
+// before the password is even read: a real SMTP server offering AUTH PLAIN
+// on 127.0.0.1 (where a resolver could point the name) sees nobody.
+func TestPlaintextRefusedBeforeAnyDial(t *testing.T) {
+	ms := smtpsink.StartWith(t, smtpsink.Options{Username: "dr", Password: "s3cret"})
+	rec := testnet.StartRecorder(t, ms.Addr())
+	port := rec.Port()
+	for _, host := range []string{"x.localhost", "smtp.localhost", "localhost.", "127.0.0.1.nip.io", "10.0.0.1"} {
+		var reads atomic.Int32
+		cfg := SMTPConfig{Host: host, Port: port, Security: netpolicy.Insecure, Username: "dr", Timeout: 2 * time.Second,
+			Password: func(context.Context) (string, error) { reads.Add(1); return "s3cret", nil }}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := Probe(ctx, cfg); !errors.Is(err, netpolicy.ErrPlaintext) {
+			t.Errorf("Probe insecure to %s: %v, want ErrPlaintext", host, err)
+		}
+		if err := SendMail(ctx, cfg, "a@b.c", []string{"d@e.f"}, []byte("x")); !errors.Is(err, netpolicy.ErrPlaintext) {
+			t.Errorf("SendMail insecure to %s: %v, want ErrPlaintext", host, err)
+		}
+		cancel()
+		if n := reads.Load(); n != 0 {
+			t.Errorf("%s: the password was read %d times", host, n)
+		}
+		url := fmt.Sprintf("http://%s:%d/topic", host, port)
+		if _, err := NewWebhook(WebhookConfig{Name: "w", URL: url}); !errors.Is(err, netpolicy.ErrPlaintext) {
+			t.Errorf("webhook %s: %v, want ErrPlaintext", url, err)
+		}
+	}
+	if n := rec.Conns(); n != 0 {
+		t.Fatalf("%d connections reached the SMTP server; it was sent:\n%s", n, rec.Sent())
+	}
+}
+
+// "localhost" stays usable for plaintext: mail and webhooks reach servers
+// on 127.0.0.1 through that name.
+func TestPlaintextToLocalhost(t *testing.T) {
+	ms := smtpsink.StartWith(t, smtpsink.Options{Username: "dr", Password: "s3cret"})
+	cfg := relayConfig(ms)
+	cfg.Host = "localhost"
+	cfg.Username = "dr"
+	cfg.Password = func(context.Context) (string, error) { return "s3cret", nil }
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := SendMail(ctx, cfg, "a@b.c", []string{"d@e.f"}, []byte("Subject: x\r\n\r\nx\r\n")); err != nil {
+		t.Fatalf("SendMail to localhost: %v", err)
+	}
+	select {
+	case <-ms.C:
+	case <-ctx.Done():
+		t.Fatal("the sink got no message")
+	}
+	hk := newHookSink(t)
+	url := strings.Replace(hk.srv.URL, "127.0.0.1", "localhost", 1)
+	w := newWebhookChannel(t, "webhook:0", url, FormatJSON)
+	if err := w.Send(ctx, sampleAlert("k1")); err != nil {
+		t.Fatalf("webhook to %s: %v", url, err)
 	}
 }
 
 func TestSTARTTLSWithSelfSignedCertAndAuth(t *testing.T) {
 	ms := smtpsink.StartWith(t, smtpsink.Options{Security: smtpsink.StartTLS, Username: "dr", Password: "s3cret"})
 	var reads atomic.Int32
-	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityStartTLS, Username: "dr",
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: netpolicy.StartTLS, Username: "dr",
 		Password: func(context.Context) (string, error) { reads.Add(1); return "s3cret", nil },
 		TLS:      ms.ClientTLS(), Timeout: 5 * time.Second}
 	ch := newSMTPChannel(t, "smtp:0", cfg)
@@ -419,7 +483,7 @@ func TestSTARTTLSWithSelfSignedCertAndAuth(t *testing.T) {
 // gets the password (the client falls back from PLAIN).
 func TestAuthLoginWhenPlainNotOffered(t *testing.T) {
 	ms := smtpsink.StartWith(t, smtpsink.Options{Security: smtpsink.StartTLS, Username: "dr", Password: "s3cret", Mechanisms: []string{sasl.Login}})
-	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityStartTLS, Username: "dr",
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: netpolicy.StartTLS, Username: "dr",
 		Password: func(context.Context) (string, error) { return "s3cret", nil }, TLS: ms.ClientTLS(), Timeout: 5 * time.Second}
 	if err := newSMTPChannel(t, "smtp:0", cfg).Send(context.Background(), sampleAlert("k")); err != nil {
 		t.Fatalf("send through a LOGIN-only relay: %v", err)
@@ -431,7 +495,7 @@ func TestAuthLoginWhenPlainNotOffered(t *testing.T) {
 
 func TestImplicitTLS(t *testing.T) {
 	ms := smtpsink.StartWith(t, smtpsink.Options{Security: smtpsink.ImplicitTLS})
-	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityTLS, TLS: ms.ClientTLS(), Timeout: 5 * time.Second}
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: netpolicy.TLS, TLS: ms.ClientTLS(), Timeout: 5 * time.Second}
 	if err := SendMail(context.Background(), cfg, "", []string{"x@example.org"}, []byte("Subject: t\r\n\r\nhi\r\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -484,7 +548,7 @@ func TestShutdownCancelsHungSend(t *testing.T) {
 	// A server that accepts TCP and never greets.
 	ms := smtpsink.Start(t)
 	ms.Fail(-1, smtpsink.Fault{Stage: smtpsink.AtConnect, Hang: true})
-	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: SecurityInsecure, Timeout: time.Minute}
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: ms.Port(), Security: netpolicy.Insecure, Timeout: time.Minute}
 	st := openStore(t, t.TempDir())
 	defer st.Close()
 	started := make(chan struct{}, 1)
@@ -523,7 +587,7 @@ func (o observedChannel) Send(ctx context.Context, a Alert) error {
 func TestAlertTextSanitisedAndLocalised(t *testing.T) {
 	a := sampleAlert("k")
 	a.FromName = "Evil\r\nBcc: victim@example.org"
-	ch := newSMTPChannel(t, "smtp:0", SMTPConfig{Host: "127.0.0.1", Port: 25, Security: SecurityInsecure})
+	ch := newSMTPChannel(t, "smtp:0", SMTPConfig{Host: "127.0.0.1", Port: 25, Security: netpolicy.Insecure})
 	raw, err := ch.Message(a)
 	if err != nil {
 		t.Fatal(err)

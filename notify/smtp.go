@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	netmail "net/mail"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,24 +17,16 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
-)
 
-// Security is how a connection to a mail server is protected.
-type Security string
-
-// Security modes. Insecure (plaintext) is accepted only towards a loopback host.
-const (
-	SecurityTLS      Security = "tls"
-	SecurityStartTLS Security = "starttls"
-	SecurityInsecure Security = "insecure"
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 )
 
 // SMTPConfig describes a submission server. It is shared by alerts and the
 // daemon's auto-replies.
 type SMTPConfig struct {
 	Host     string
-	Port     int      // default: 465 for tls, 587 for starttls, 25 for insecure
-	Security Security // default tls
+	Port     int                // default: the mode's SMTP port (465 tls, 587 starttls, 25 insecure)
+	Security netpolicy.Security // default netpolicy.DefaultSMTPSecurity; insecure to a loopback host only
 	// Username enables AUTH (PLAIN, else LOGIN); empty means no AUTH (local relay).
 	Username string
 	// Password is called at every send, so a rotated secret is picked up.
@@ -50,9 +41,9 @@ type SMTPConfig struct {
 	LocalName string
 }
 
-func (c SMTPConfig) security() Security {
+func (c SMTPConfig) security() netpolicy.Security {
 	if c.Security == "" {
-		return SecurityTLS
+		return netpolicy.DefaultSMTPSecurity
 	}
 	return c.Security
 }
@@ -61,13 +52,7 @@ func (c SMTPConfig) port() int {
 	if c.Port != 0 {
 		return c.Port
 	}
-	switch c.security() {
-	case SecurityStartTLS:
-		return 587
-	case SecurityInsecure:
-		return 25
-	}
-	return 465
+	return c.security().SMTPPort()
 }
 
 func (c SMTPConfig) timeout() time.Duration {
@@ -78,39 +63,23 @@ func (c SMTPConfig) timeout() time.Duration {
 }
 
 // Addr is host:port.
-func (c SMTPConfig) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.port())) }
+func (c SMTPConfig) Addr() string { return netpolicy.Addr(c.Host, c.port()) }
 
 // Validate checks the configuration without connecting. Plaintext is refused
-// for any host that is not loopback: credentials and patient names would
-// cross the network in clear.
+// for any host that is not this machine by netpolicy's rule (the error wraps
+// netpolicy.ErrPlaintext): credentials and patient names would cross the
+// network in clear.
 func (c SMTPConfig) Validate() error {
 	if c.Host == "" {
 		return errors.New("smtp: host is empty")
 	}
-	switch c.security() {
-	case SecurityTLS, SecurityStartTLS:
-	case SecurityInsecure:
-		if !IsLoopback(c.Host) {
-			return fmt.Errorf("smtp: security insecure is allowed only to a loopback host, not %q", c.Host)
-		}
-	default:
-		return fmt.Errorf("smtp: unknown security %q (want tls, starttls or insecure)", c.Security)
+	if err := netpolicy.Check(c.security(), c.Host); err != nil {
+		return fmt.Errorf("smtp: %w", err)
 	}
 	if c.Username != "" && c.Password == nil {
 		return errors.New("smtp: username set without a password source")
 	}
 	return nil
-}
-
-// IsLoopback reports whether host names this machine: "localhost" or a
-// loopback IP literal.
-func IsLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (c SMTPConfig) tlsConfig() *tls.Config {
@@ -178,7 +147,9 @@ func SendMail(ctx context.Context, cfg SMTPConfig, from string, to []string, msg
 func dialSMTP(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, cleanup func(), err error) {
 	step := cfg.timeout()
 	addr := cfg.Addr()
-	d := net.Dialer{Timeout: step}
+	// Validate ran first; the dialer reaches "localhost" at a loopback
+	// address, never through a resolver.
+	d := netpolicy.Dialer{Dialer: net.Dialer{Timeout: step}}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("smtp %s: dial: %w", addr, err)
@@ -195,7 +166,7 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, cleanup func
 		return nil, nil, err
 	}
 	switch cfg.security() {
-	case SecurityTLS:
+	case netpolicy.TLS:
 		tc := tls.Client(conn, cfg.tlsConfig())
 		hctx, cancel := context.WithTimeout(ctx, step)
 		err = tc.HandshakeContext(hctx)
@@ -204,17 +175,19 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, cleanup func
 			return fail(fmt.Errorf("smtp %s: TLS handshake: %w", addr, ctxErr(ctx, err)))
 		}
 		c = smtp.NewClient(tc)
-	case SecurityStartTLS:
+	case netpolicy.StartTLS:
 		c, err = smtp.NewClientStartTLS(conn, cfg.tlsConfig())
 		if err != nil {
 			return fail(fmt.Errorf("smtp %s: STARTTLS: %w", addr, ctxErr(ctx, err)))
 		}
-	default:
+	case netpolicy.Insecure:
 		c = smtp.NewClient(conn)
+	default:
+		return fail(fmt.Errorf("smtp %s: unknown security %q", addr, cfg.security()))
 	}
 	c.CommandTimeout = step
 	c.SubmissionTimeout = 2 * step
-	if cfg.security() != SecurityStartTLS {
+	if cfg.security() != netpolicy.StartTLS {
 		name := cfg.LocalName
 		if name == "" {
 			name = "localhost"

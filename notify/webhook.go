@@ -9,23 +9,29 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 )
 
-// Webhook body formats.
+// Format is the body a webhook posts.
+type Format string
+
+// The webhook body formats.
 const (
-	FormatJSON = "json"
-	FormatNtfy = "ntfy"
+	FormatJSON Format = "json" // the contract's JSON document
+	FormatNtfy Format = "ntfy" // plain text with a Title header, for ntfy-style receivers
 )
 
 // WebhookConfig configures a webhook alert channel.
 type WebhookConfig struct {
 	Name   string // stable, e.g. "webhook:1"; used for de-duplication
-	URL    string // https, or http to a loopback host only
-	Format string // FormatJSON (default) or FormatNtfy
+	URL    string // https, or http to a loopback host only (netpolicy.CheckURL)
+	Format Format // FormatJSON (default) or FormatNtfy
 	// Headers are added to every request.
 	Headers map[string]string
 	// SecretHeaders are read at every send (e.g. "Authorization" from a
@@ -73,13 +79,24 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webhook %s: bad URL: %w", cfg.Name, redactURLError(err))
 	}
-	if err := checkScheme(u); err != nil {
+	if err := netpolicy.CheckURL(u); err != nil {
 		return nil, fmt.Errorf("webhook %s: %w", cfg.Name, err)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// "localhost" is dialed at a loopback address, never resolved, and
+	// plain http never goes through a proxy: what crosses in clear stays on
+	// this machine.
+	dialer := &netpolicy.Dialer{Dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}}
+	tr.DialContext = dialer.DialContext
+	tr.Proxy = func(req *http.Request) (*url.URL, error) {
+		if req.URL.Scheme != "https" {
+			return nil, nil
+		}
+		return http.ProxyFromEnvironment(req)
+	}
 	if cfg.TLS != nil {
 		tr.TLSClientConfig = cfg.TLS.Clone()
 	} else {
@@ -96,23 +113,10 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 			if len(via) >= 5 {
 				return errors.New("too many redirects")
 			}
-			return checkScheme(req.URL)
+			return netpolicy.CheckURL(req.URL)
 		},
 	}
 	return &Webhook{cfg: cfg, url: u, client: client}, nil
-}
-
-func checkScheme(u *url.URL) error {
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if IsLoopback(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("plain http is allowed only to a loopback host, not %q", u.Hostname())
-	}
-	return fmt.Errorf("unsupported URL scheme %q", u.Scheme)
 }
 
 // Name is the channel's stable name.

@@ -101,17 +101,8 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 }
 
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
-	var level slog.Level
-	switch cfg.Log.Level {
-	case "debug":
-		level = slog.LevelDebug
-	case "warn":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "json" {
+	opts := &slog.HandlerOptions{Level: cfg.Log.Level.Slog()}
+	if cfg.Log.Format == config.LogJSON {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
