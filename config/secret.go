@@ -87,21 +87,20 @@ func (s Secret) runCommand(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", s.Command)
-	var out, stderr bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &stderr
+	// The child sees PATH and HOME only: the environment may hold the
+	// other secrets (BOUNDARY_SMTP_PASSWORD, a webhook token).
+	cmd.Env = commandEnv()
+	out := &cappedBuffer{max: maxCommandOutput}
+	cmd.Stdout = out
+	// Its error output is discarded, never logged: some tools echo the
+	// secret, or the command line, on failure.
+	cmd.Stderr = nil
 	cmd.Stdin = nil
 	if err := cmd.Run(); err != nil {
-		// stderr may help (e.g. "token expired") but could echo the
-		// secret in some tools: report only its first line, shortened.
-		first, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
-		if len(first) > 120 {
-			first = first[:120]
-		}
-		if first != "" {
-			return "", fmt.Errorf("password command failed: %w (%s)", err, first)
-		}
-		return "", fmt.Errorf("password command failed: %w", err)
+		return "", fmt.Errorf("password command failed: %w (its error output is not shown; run the command by hand to see it)", err)
+	}
+	if out.over {
+		return "", fmt.Errorf("password command printed more than %d bytes", maxCommandOutput)
 	}
 	v := strings.TrimRight(out.String(), "\r\n")
 	if v == "" {
@@ -114,4 +113,38 @@ func (s Secret) runCommand(ctx context.Context) (string, error) {
 // SMTP clients take.
 func (s Secret) Func() func(context.Context) (string, error) {
 	return s.Resolve
+}
+
+// maxCommandOutput bounds what a password command may print.
+const maxCommandOutput = 64 << 10
+
+// commandEnv is the environment of a password command: PATH and HOME.
+func commandEnv() []string {
+	var env []string
+	for _, k := range []string{"PATH", "HOME"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// cappedBuffer keeps the first max bytes written and notes any excess.
+// (No embedded bytes.Buffer: its ReadFrom would bypass Write's cap.)
+type cappedBuffer struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+func (b *cappedBuffer) String() string { return b.buf.String() }
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := b.max - b.buf.Len(); n > room {
+		b.over = true
+		p = p[:max(room, 0)]
+	}
+	b.buf.Write(p)
+	return n, nil // the rest is dropped on purpose, not a short write
 }
