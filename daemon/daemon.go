@@ -53,6 +53,9 @@ type Options struct {
 	// OnReady, when set, is called once, when the first session is logged
 	// in and the inbox's starting point is recorded (systemd readiness).
 	OnReady func()
+	// Watchdog, when its Timeout is set, is pinged while the IMAP loop
+	// makes progress (systemd's WatchdogSec=; see watchdog.go).
+	Watchdog Watchdog
 }
 
 // Handled describes one message the daemon dealt with.
@@ -275,10 +278,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.log.Error("alert dispatcher stopped", "err", err)
 		}
 	}()
-	wg.Add(2)
+	imapOpts, watchdog := d.withWatchdog(d.IMAPOptions())
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		d.windowLoop(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		watchdog(ctx)
 	}()
 	go func() {
 		defer wg.Done()
@@ -286,7 +294,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.log.Warn("digest --now and history cannot reach this daemon", "err", err)
 		}
 	}()
-	err := imapwatch.Run(ctx, d.IMAPOptions(), d.sync)
+	err := imapwatch.Run(ctx, imapOpts, d.sync)
 	cancel()
 	wg.Wait()
 	d.acks.Wait()
