@@ -56,6 +56,8 @@ type Options struct {
 	// Watchdog, when its Timeout is set, is pinged while the IMAP loop
 	// makes progress (systemd's WatchdogSec=; see watchdog.go).
 	Watchdog Watchdog
+	// OnPrune, when set, is called after each daily prune of the state.
+	OnPrune func(store.Pruned, error)
 }
 
 // Handled describes one message the daemon dealt with.
@@ -279,7 +281,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}()
 	imapOpts, watchdog := d.withWatchdog(d.IMAPOptions())
-	wg.Add(3)
+	started := d.clock.Now()
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		d.windowLoop(ctx)
@@ -287,6 +290,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		watchdog(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		d.maintain(ctx, started)
 	}()
 	go func() {
 		defer wg.Done()
