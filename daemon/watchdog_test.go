@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,13 +109,16 @@ func TestWatchdogFollowsTheIMAPLoop(t *testing.T) {
 	}
 	wedge := newMail("ana@patients.example", "wedge", "hello")
 	wedged, release := make(chan struct{}), make(chan struct{})
+	var wedgeOnce sync.Once // a reconnection may hand the message over again
 	runDaemon(t, cfg, Options{
 		CommandTimeout: commandTimeout,
 		OnReady:        func() { _, _ = sd.SdNotify(false, sd.SdNotifyReady) },
 		OnHandled: func(h Handled) {
 			if strings.HasPrefix(h.Identity, messageIDOf(wedge)+"#") {
-				close(wedged)
-				<-release // the IMAP loop's goroutine is stuck here
+				wedgeOnce.Do(func() {
+					close(wedged)
+					<-release // the IMAP loop's goroutine is stuck here
+				})
 			}
 		},
 		Watchdog: Watchdog{
