@@ -28,7 +28,6 @@ var allowed = map[string]string{
 	"imapwatch/run.go":              "reconnection pacing after a network failure",
 	"cmd/boundaryd/run.go":          "the stop grace period of the process",
 	"demo/demo.go":                  "real-time bounds on the demo's own waits (the demo's week runs on a Fake clock)",
-	"sdnotify/sdnotify.go":          "systemd's watchdog is measured on the real clock",
 	"internal/memimap/memimap.go":   "the embedded server's own IDLE polling",
 	"internal/dovecotd/dovecotd.go": "test and bench support: starting a real Dovecot",
 }

@@ -53,6 +53,11 @@ type Options struct {
 	// OnReady, when set, is called once, when the first session is logged
 	// in and the inbox's starting point is recorded (systemd readiness).
 	OnReady func()
+	// Watchdog, when its Timeout is set, is pinged while the IMAP loop
+	// makes progress (systemd's WatchdogSec=; see watchdog.go).
+	Watchdog Watchdog
+	// OnPrune, when set, is called after each daily prune of the state.
+	OnPrune func(store.Pruned, error)
 }
 
 // Handled describes one message the daemon dealt with.
@@ -294,7 +299,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.log.Error("alert dispatcher stopped", "err", err)
 		}
 	}()
-	wg.Add(3)
+	imapOpts, watchdog := d.withWatchdog(d.IMAPOptions())
+	started := d.clock.Now()
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		d.windowLoop(ctx)
@@ -305,11 +312,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	go func() {
 		defer wg.Done()
+		watchdog(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		d.maintain(ctx, started)
+	}()
+	go func() {
+		defer wg.Done()
 		if err := d.serveControl(ctx); err != nil {
 			d.log.Warn("digest --now and history cannot reach this daemon", "err", err)
 		}
 	}()
-	err := imapwatch.Run(ctx, d.IMAPOptions(), d.sync)
+	err := imapwatch.Run(ctx, imapOpts, d.sync)
 	cancel()
 	wg.Wait()
 	return err

@@ -42,6 +42,7 @@ const (
 	DefaultIdleRefresh    = 9 * time.Minute
 	DefaultKeepAlive      = 4 * time.Minute
 	DefaultPollInterval   = 2 * time.Minute
+	DefaultProgressEvery  = time.Minute
 	DefaultInbox          = "INBOX"
 	minBackoff            = time.Second
 	maxBackoff            = 5 * time.Minute
@@ -79,6 +80,18 @@ type Options struct {
 	// OnDisconnect, when set, is called by Run each time a session ends
 	// with an error, before the reconnection delay (metrics, health).
 	OnDisconnect func(err error)
+
+	// Progress, when set, is called on the watching goroutine each time it
+	// shows it is not stuck: a command of its session answered, a
+	// reconnection attempt begun or ended, and at least every ProgressEvery
+	// while it waits (IDLE, polling, the reconnection delay). A supervisor
+	// that stops hearing it (systemd's watchdog) knows the watch is wedged.
+	// The longest silence of a healthy watch is about 3×CommandTimeout (a
+	// connection attempt to a silent server: connect, then greeting, TLS
+	// and login) plus the handler's own work between two commands.
+	Progress func()
+	// ProgressEvery bounds the silence of Progress while waiting; default 1m.
+	ProgressEvery time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -108,6 +121,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.KeepAlive <= 0 {
 		o.KeepAlive = DefaultKeepAlive
+	}
+	if o.ProgressEvery <= 0 {
+		o.ProgressEvery = DefaultProgressEvery
 	}
 	if o.MinBackoff <= 0 {
 		o.MinBackoff = minBackoff

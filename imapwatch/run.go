@@ -36,10 +36,12 @@ func Run(ctx context.Context, opts Options, h Handler) error {
 	failures := 0 // since the last healthy session
 	everLoggedIn := false
 	for attempt := 1; ; attempt++ {
+		opts.progress()
 		healthy, err := runSession(ctx, opts, h, &everLoggedIn)
 		if ctx.Err() != nil {
 			return nil
 		}
+		opts.progress()
 		if opts.OnDisconnect != nil {
 			opts.OnDisconnect(err)
 		}
@@ -59,12 +61,8 @@ func Run(ctx context.Context, opts Options, h Handler) error {
 		failures++
 		delay := retry.Delay(failures)
 		log.Warn("imap session ended; reconnecting", "err", err, "attempt", attempt, "retry_in", delay.Round(time.Millisecond))
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if _, err := opts.sleep(ctx, delay, nil); err != nil {
 			return nil
-		case <-t.C:
 		}
 	}
 }

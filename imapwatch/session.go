@@ -281,6 +281,7 @@ func (s *Session) guard(ctx context.Context, timeout time.Duration, what string,
 	timer.Stop()
 	stop()
 	if err == nil {
+		s.opts.progress()
 		return nil
 	}
 	switch fired.Load() {

@@ -97,15 +97,24 @@ func (s *Session) idle(ctx context.Context) (Event, error) {
 	s.log.Debug("idle started")
 	refresh := time.NewTimer(s.opts.IdleRefresh)
 	defer refresh.Stop()
+	alive, stopAlive := s.opts.progressTicks()
+	defer stopAlive()
 	ev := Event{Kind: EventRefresh}
 	var waitErr error
-	select {
-	case ev = <-s.events:
-	case <-refresh.C:
-	case <-s.c.Closed():
-		waitErr = fmt.Errorf("imap idle: %w (server closed the connection)", ErrClosed)
-	case <-ctx.Done():
-		waitErr = ctx.Err()
+wait:
+	for {
+		select {
+		case ev = <-s.events:
+		case <-refresh.C:
+		case <-s.c.Closed():
+			waitErr = fmt.Errorf("imap idle: %w (server closed the connection)", ErrClosed)
+		case <-ctx.Done():
+			waitErr = ctx.Err()
+		case <-alive:
+			s.opts.progress()
+			continue
+		}
+		break wait
 	}
 	if waitErr != nil {
 		s.abort()
@@ -137,15 +146,10 @@ func (s *Session) poll(ctx context.Context) (Event, error) {
 			step = s.opts.KeepAlive
 		}
 		if step > 0 {
-			t := time.NewTimer(step)
-			select {
-			case <-t.C:
-			case <-s.c.Closed():
-				t.Stop()
+			if closed, err := s.opts.sleep(ctx, step, s.c.Closed()); closed {
 				return Event{}, fmt.Errorf("imap poll: %w (server closed the connection)", ErrClosed)
-			case <-ctx.Done():
-				t.Stop()
-				return Event{}, ctx.Err()
+			} else if err != nil {
+				return Event{}, err
 			}
 		}
 		if err := s.Noop(ctx); err != nil {
@@ -156,6 +160,45 @@ func (s *Session) poll(ctx context.Context) (Event, error) {
 		}
 		if !time.Now().Before(deadline) {
 			return Event{Kind: EventRefresh}, nil
+		}
+	}
+}
+
+// progressTicks returns a channel that ticks every ProgressEvery while
+// Progress is set, for a wait to call progress on (a nil channel, which
+// never fires, without Progress), and its stop function.
+func (o Options) progressTicks() (<-chan time.Time, func()) {
+	if o.Progress == nil {
+		return nil, func() {}
+	}
+	t := time.NewTicker(o.ProgressEvery)
+	return t.C, t.Stop
+}
+
+func (o Options) progress() {
+	if o.Progress != nil {
+		o.Progress()
+	}
+}
+
+// sleep waits d, calling Progress at least every ProgressEvery meanwhile.
+// It returns early with closed true when closed is closed, or with
+// ctx.Err() when ctx ends.
+func (o Options) sleep(ctx context.Context, d time.Duration, closed <-chan struct{}) (bool, error) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	alive, stopAlive := o.progressTicks()
+	defer stopAlive()
+	for {
+		select {
+		case <-t.C:
+			return false, nil
+		case <-closed:
+			return true, nil
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-alive:
+			o.progress()
 		}
 	}
 }

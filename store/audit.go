@@ -151,23 +151,25 @@ func (tx *Tx) Audit(since time.Time) ([]AuditEntry, error) {
 	return out, nil
 }
 
-func (tx *Tx) pruneAudit(before time.Time) error {
+func (tx *Tx) pruneAudit(before time.Time) (int, error) {
 	b := tx.bucket(bucketAudit)
 	idx := tx.bucket(bucketAuditIndex)
 	limit := auditKey(before, 0)
 	c := b.Cursor()
+	n := 0
 	for k, v := c.First(); k != nil && bytes.Compare(k, limit) < 0; k, v = c.First() {
 		var e AuditEntry
 		if json.Unmarshal(v, &e) == nil && e.Key != "" && bytes.Equal(idx.Get([]byte(e.Key)), k) {
 			if err := idx.Delete([]byte(e.Key)); err != nil {
-				return fmt.Errorf("store: prune audit index: %w", err)
+				return n, fmt.Errorf("store: prune audit index: %w", err)
 			}
 		}
 		if err := c.Delete(); err != nil {
-			return fmt.Errorf("store: prune audit: %w", err)
+			return n, fmt.Errorf("store: prune audit: %w", err)
 		}
+		n++
 	}
-	return nil
+	return n, nil
 }
 
 // AppendAudit is the single-write form of Tx.AppendAudit.

@@ -210,7 +210,7 @@ func (tx *Tx) Delivered(key, channel string) (time.Time, bool, error) {
 	return st.At, st.State == stateDelivered, nil
 }
 
-func (tx *Tx) pruneDelivered(before time.Time) error {
+func (tx *Tx) pruneDelivered(before time.Time) (int, error) {
 	b := tx.bucket(bucketOutboxKeys)
 	var old [][]byte
 	err := b.ForEach(func(k, v []byte) error {
@@ -221,14 +221,14 @@ func (tx *Tx) pruneDelivered(before time.Time) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: scan outbox keys: %w", err)
+		return 0, fmt.Errorf("store: scan outbox keys: %w", err)
 	}
 	for _, k := range old {
 		if err := b.Delete(k); err != nil {
-			return fmt.Errorf("store: prune outbox keys: %w", err)
+			return 0, fmt.Errorf("store: prune outbox keys: %w", err)
 		}
 	}
-	return nil
+	return len(old), nil
 }
 
 // OutboxPending is the single-read form of Tx.OutboxPending.

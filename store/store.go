@@ -129,7 +129,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: write pid file: %w", err)
 	}
-	if err := s.Prune(); err != nil {
+	if _, err := s.Prune(); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -184,17 +184,30 @@ func (s *Store) View(fn func(*Tx) error) error {
 	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, s: s}) })
 }
 
+// Pruned counts what one Prune removed.
+type Pruned struct {
+	Audit     int // audit entries older than the audit retention
+	Delivered int // delivered outbox keys older than the delivered retention
+}
+
 // Prune removes audit entries older than the audit retention and delivered
-// outbox keys older than the delivered retention. Open runs it once; a
-// long-running daemon should call it about daily.
-func (s *Store) Prune() error {
+// outbox keys older than the delivered retention, and says how many. Open
+// runs it once; a long-running daemon calls it daily (daemon's maintenance).
+func (s *Store) Prune() (Pruned, error) {
 	now := s.opts.Clock.Now()
-	return s.Update(func(tx *Tx) error {
-		if err := tx.pruneAudit(now.Add(-s.opts.AuditRetention)); err != nil {
+	var p Pruned
+	err := s.Update(func(tx *Tx) error {
+		var err error
+		if p.Audit, err = tx.pruneAudit(now.Add(-s.opts.AuditRetention)); err != nil {
 			return err
 		}
-		return tx.pruneDelivered(now.Add(-s.opts.DeliveredRetention))
+		p.Delivered, err = tx.pruneDelivered(now.Add(-s.opts.DeliveredRetention))
+		return err
 	})
+	if err != nil {
+		return Pruned{}, err
+	}
+	return p, nil
 }
 
 func (tx *Tx) bucket(name []byte) *bolt.Bucket {

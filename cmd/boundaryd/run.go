@@ -6,13 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
 	"github.com/boundaryd/boundaryd/health"
-	"github.com/boundaryd/boundaryd/sdnotify"
 	"github.com/boundaryd/boundaryd/store"
+	sd "github.com/coreos/go-systemd/v22/daemon"
 )
 
 // stopGrace is how long a stop may take before the process leaves anyway
@@ -45,9 +46,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		Metrics: metrics,
 		Clock:   e.clock,
 		OnReady: func() {
-			_ = sdnotify.Ready()
-			_ = sdnotify.Status("watching " + cfg.IMAP.Inbox)
+			notifySystemd(log, sd.SdNotifyReady+"\n"+sdStatus("watching "+cfg.IMAP.Inbox))
 		},
+		Watchdog: systemdWatchdog(log),
 	})
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -82,7 +83,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		_ = sdnotify.Stopping()
+		notifySystemd(log, sd.SdNotifyStopping+"\n"+sdStatus("stopping: finishing the message in hand"))
 		log.Info("stopping")
 		select {
 		case err = <-done:
@@ -98,6 +99,44 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	}
 	log.Info("boundaryd stopped")
 	return exitOK
+}
+
+// notifySystemd sends state to systemd's notify socket (sd_notify: READY,
+// STOPPING, STATUS), doing nothing when the daemon was not started by
+// systemd with Type=notify ($NOTIFY_SOCKET unset). A failure is logged,
+// never fatal: the daemon watches mail whether systemd hears it or not.
+func notifySystemd(log *slog.Logger, state string) {
+	if _, err := sd.SdNotify(false, state); err != nil {
+		log.Warn("cannot notify systemd", "err", err)
+	}
+}
+
+// sdStatus is a STATUS= line for "systemctl status". It carries no patient
+// data (admins and the journal read it) and fits on one line.
+func sdStatus(s string) string {
+	return "STATUS=" + strings.ReplaceAll(s, "\n", " ")
+}
+
+// systemdWatchdog reads the watchdog systemd set for this process
+// (WatchdogSec= in the unit: $WATCHDOG_USEC and $WATCHDOG_PID); the zero
+// Watchdog (off) when there is none.
+func systemdWatchdog(log *slog.Logger) daemon.Watchdog {
+	timeout, err := sd.SdWatchdogEnabled(false)
+	if err != nil {
+		log.Warn("ignoring systemd's watchdog settings", "err", err)
+		return daemon.Watchdog{}
+	}
+	if timeout <= 0 {
+		return daemon.Watchdog{}
+	}
+	return daemon.Watchdog{
+		Timeout: timeout,
+		Ping: func() error {
+			_, err := sd.SdNotify(false, sd.SdNotifyWatchdog)
+			return err
+		},
+		Status: func(s string) { notifySystemd(log, sdStatus(s)) },
+	}
 }
 
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
