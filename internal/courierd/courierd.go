@@ -325,7 +325,7 @@ func (s *Server) folderDir(userName, mailbox string) (string, error) {
 	}
 	rest, ok := strings.CutPrefix(mailbox, "INBOX.")
 	if !ok || rest == "" {
-		return "", fmt.Errorf("courierd: folder %q is not under INBOX.", mailbox)
+		return "", fmt.Errorf("courierd: folder %q is not under INBOX", mailbox)
 	}
 	return filepath.Join(s.Maildir(userName), "."+rest), nil
 }
