@@ -69,6 +69,11 @@ type Options struct {
 	// OnDisconnect, when set, is called by Run each time a session ends
 	// with an error, before the reconnection delay (metrics, health).
 	OnDisconnect func(err error)
+
+	// OnHoldFolder, when set, is called by Run after it made sure the hold
+	// folder exists at the start of a session: err is nil when it does, the
+	// server's refusal otherwise (health).
+	OnHoldFolder func(err error)
 }
 
 func (o Options) withDefaults() Options {
