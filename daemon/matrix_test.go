@@ -212,6 +212,19 @@ func TestServerMatrix(t *testing.T) {
 	}
 }
 
+// startMatrixEnv is startEnv, plus the daemon's log when the scenario ran
+// unusually long (one Courier run once took a minute; the log says why).
+func startMatrixEnv(t *testing.T, srv matrixServer, o envOpts) *env {
+	e := startEnv(t, srv, o)
+	start := time.Now()
+	t.Cleanup(func() {
+		if d := time.Since(start); d > 15*time.Second && !t.Failed() {
+			t.Logf("slow scenario (%s); daemon log:\n%s", d.Round(time.Millisecond), tail(e.logs.String(), 6000))
+		}
+	})
+	return e
+}
+
 // matrixHoldEscalate: mail already there at the first start stays as it is
 // (backlog: new, even where SELECT carries no UIDNEXT); then patients' mail
 // is held, emergencies stay in the inbox flagged \Flagged and $Emergency
@@ -221,7 +234,7 @@ func matrixHoldEscalate(t *testing.T, srv matrixServer) {
 	for _, raw := range old.raws {
 		srv.deliver("INBOX", raw)
 	}
-	e := startEnv(t, srv, envOpts{})
+	e := startMatrixEnv(t, srv, envOpts{})
 	e.waitReady()
 	b := makeBatch(20, "core")
 	for _, raw := range b.raws {
@@ -257,7 +270,7 @@ func matrixHoldEscalate(t *testing.T, srv matrixServer) {
 func matrixWindow(t *testing.T, srv matrixServer) {
 	// Tuesday 1 December 2026, 17:00 in Paris; the window is at 18:00.
 	clk := clock.NewFake(time.Date(2026, 12, 1, 17, 0, 0, 0, paris))
-	e := startEnv(t, srv, envOpts{clock: clk})
+	e := startMatrixEnv(t, srv, envOpts{clock: clk})
 	e.waitReady()
 	b := makeBatch(6, "window")
 	b.emergency = map[int]bool{} // all benign
@@ -288,7 +301,7 @@ func matrixWindow(t *testing.T, srv matrixServer) {
 // matrixRestart: the server crashes and comes back while mail arrives, then
 // the daemon itself stops and a new one starts on the same state.
 func matrixRestart(t *testing.T, srv matrixServer) {
-	e := startEnv(t, srv, envOpts{})
+	e := startMatrixEnv(t, srv, envOpts{})
 	e.waitReady()
 	b := makeBatch(30, "restart")
 	for _, raw := range b.raws[:10] {
@@ -316,7 +329,7 @@ func matrixRestart(t *testing.T, srv matrixServer) {
 // matrixUIDValidity: the inbox's UIDVALIDITY changes between two batches;
 // what was handled is recognised, the rest handled once.
 func matrixUIDValidity(t *testing.T, srv matrixServer) {
-	e := startEnv(t, srv, envOpts{})
+	e := startMatrixEnv(t, srv, envOpts{})
 	e.waitReady()
 	b := makeBatch(20, "uidv")
 	for _, raw := range b.raws[:10] {
