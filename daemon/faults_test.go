@@ -387,7 +387,13 @@ func childMain() int {
 func TestKill9AtRandomMoments(t *testing.T) {
 	testimap.SkipWithoutDovecot(t)
 	dv := testimap.StartDovecot(t, testimap.DovecotOptions{})
-	srv := doveServer{dv}
+	kill9(t, doveServer{dv}, 100)
+}
+
+// kill9 delivers n messages to srv while a daemon in a child process is
+// killed with SIGKILL after every tenth, at a random moment, and restarted;
+// then checks where everything ended up.
+func kill9(t *testing.T, srv deliverer, n int) {
 	sink, hook := testsmtp.Start(t), startWebhook(t)
 	e := &env{t: t, srv: srv, smtp: sink, hook: hook}
 	cfg := testConfig(t, srv, sink, hook, envOpts{})
@@ -423,7 +429,7 @@ func TestKill9AtRandomMoments(t *testing.T) {
 		}()
 		return cmd
 	}
-	b := makeBatch(100, "kill")
+	b := makeBatch(n, "kill")
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	kills := 0
 	child := startChild()
@@ -448,7 +454,7 @@ func TestKill9AtRandomMoments(t *testing.T) {
 	deadline := time.Now().Add(3 * waitLimit)
 	for time.Now().Before(deadline) {
 		held, inbox := len(srv.Messages("Held")), len(srv.Messages("INBOX"))
-		if held == 100-b.emergencies() && inbox >= b.emergencies() {
+		if held == n-b.emergencies() && inbox >= b.emergencies() {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -207,6 +207,7 @@ func TestServerMatrix(t *testing.T) {
 			t.Run("without-move", func(t *testing.T) { matrixHoldEscalate(t, row.start(t, profileNoMove)) })
 			t.Run("window-release", func(t *testing.T) { matrixWindow(t, row.start(t, profileDefault)) })
 			t.Run("restart", func(t *testing.T) { matrixRestart(t, row.start(t, profileDefault)) })
+			t.Run("kill-9", func(t *testing.T) { kill9(t, row.start(t, profileDefault), 30) })
 			t.Run("uidvalidity", func(t *testing.T) { matrixUIDValidity(t, row.start(t, profileDefault)) })
 		})
 	}
