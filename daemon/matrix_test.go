@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/clock"
+	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/imapwatch"
 	"github.com/boundaryd/boundaryd/internal/testimap"
 )
@@ -205,6 +206,7 @@ func TestServerMatrix(t *testing.T) {
 		t.Run(row.name, func(t *testing.T) {
 			t.Run("hold-escalate", func(t *testing.T) { matrixHoldEscalate(t, row.start(t, profileDefault)) })
 			t.Run("without-move", func(t *testing.T) { matrixHoldEscalate(t, row.start(t, profileNoMove)) })
+			t.Run("default-hold-folder", func(t *testing.T) { matrixDefaultFolder(t, row.start(t, profileDefault)) })
 			t.Run("window-release", func(t *testing.T) { matrixWindow(t, row.start(t, profileDefault)) })
 			t.Run("restart", func(t *testing.T) { matrixRestart(t, row.start(t, profileDefault)) })
 			t.Run("kill-9", func(t *testing.T) { kill9(t, row.start(t, profileDefault), 30) })
@@ -263,6 +265,50 @@ func matrixHoldEscalate(t *testing.T, srv matrixServer) {
 		if !m.HasFlag(`\Flagged`) || !hasFlagFold(m, imapwatch.EmergencyKeyword) {
 			t.Errorf("emergency %d flags %v, want \\Flagged and %s", i, m.Flags, imapwatch.EmergencyKeyword)
 		}
+	}
+}
+
+// matrixDefaultFolder: with the default hold folder (Boundary/Held), mail
+// is held where the server puts personal folders (INBOX.Boundary.Held on
+// Courier and legacy Cyrus).
+func matrixDefaultFolder(t *testing.T, srv matrixServer) {
+	e := startMatrixEnv(t, srv, envOpts{holdFolder: config.DefaultHoldFolder})
+	e.waitReady()
+	b := makeBatch(10, "default")
+	for _, raw := range b.raws {
+		srv.deliver("INBOX", raw)
+	}
+	waitUnique(t, e, len(b.raws))
+	smtpIDs, hookIDs := e.alertIDs(b, b.emergencies(), waitLimit)
+	e.stop()
+	inbox, held := srv.Messages("INBOX"), srv.Messages(config.DefaultHoldFolder)
+	var o outcome
+	for i, raw := range b.raws {
+		mi, ni := find(inbox, raw)
+		mh, nh := find(held, raw)
+		switch {
+		case !ni && !nh:
+			o.missing++
+		case ni && nh:
+			o.duplicated++
+		case b.emergency[i] != ni:
+			o.wrongPlace++
+		}
+		if (ni && mi.HasFlag(`\Seen`)) || (nh && mh.HasFlag(`\Seen`)) {
+			o.seen++
+		}
+		if ni {
+			o.inInbox++
+		}
+		if nh {
+			o.inHeld++
+		}
+	}
+	o.smtpAlerts, o.hookAlerts = len(smtpIDs), len(hookIDs)
+	t.Logf("outcome (%s): %s", config.DefaultHoldFolder, o)
+	if o.missing+o.duplicated+o.wrongPlace+o.seen != 0 || o.inHeld != len(b.raws)-b.emergencies() ||
+		o.smtpAlerts != b.emergencies() || o.hookAlerts != b.emergencies() {
+		t.Errorf("with the default hold folder: %s", o)
 	}
 }
 
