@@ -74,3 +74,40 @@ func TestStartDeliverBothNamespaces(t *testing.T) {
 		}
 	}
 }
+
+// SuppressCaps hides MOVE, so the COPY fallback can be tested on Cyrus.
+func TestSuppressMove(t *testing.T) {
+	if m := Missing(); m != "" {
+		if os.Getenv("BOUNDARY_REQUIRE_CYRUS") == "1" {
+			t.Fatalf("cyrus missing: %s", m)
+		}
+		t.Skipf("cyrus missing: %s", m)
+	}
+	s, err := New(Options{Users: []User{{Name: "alice", Password: "secret"}}, SuppressCaps: []string{"MOVE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	c := imapclient.New(conn, nil)
+	defer c.Close()
+	if err := c.Login("alice", "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	caps, err := c.Capability().Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caps.Has(imap.CapMove) || !caps.Has(imap.CapUIDPlus) {
+		t.Errorf("capabilities %v: want UIDPLUS without MOVE", caps)
+	}
+}
