@@ -282,6 +282,7 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 			m.SessionUp(false)
 			m.Reconnect()
 		}
+		o.OnHoldFolder = func(err error) { m.HoldFolderResult(cfg.IMAP.HoldFolder, err) }
 	}
 	return o
 }

@@ -100,6 +100,7 @@ type envOpts struct {
 	stateDir     string
 	patients     string // YAML list, default ["*@patients.example"]
 	clock        clock.Clock
+	holdFolder   string // default "Held"
 }
 
 func testConfig(t *testing.T, srv server, sink *smtpsink.Sink, hook *webhookSink, o envOpts) *config.Config {
@@ -113,6 +114,9 @@ func testConfig(t *testing.T, srv server, sink *smtpsink.Sink, hook *webhookSink
 	if o.patients == "" {
 		o.patients = `["*@patients.example"]`
 	}
+	if o.holdFolder == "" {
+		o.holdFolder = "Held"
+	}
 	t.Setenv("BD_TEST_IMAP_PW", srv.Password())
 	y := fmt.Sprintf(`imap:
   host: 127.0.0.1
@@ -120,7 +124,7 @@ func testConfig(t *testing.T, srv server, sink *smtpsink.Sink, hook *webhookSink
   security: insecure
   username: %s
   password_env: BD_TEST_IMAP_PW
-  hold_folder: Held
+  hold_folder: %s
   backlog: %s
 smtp:
   host: 127.0.0.1
@@ -140,7 +144,7 @@ emergency:
     - type: webhook
       url: %s
 state_dir: %s
-%s`, srv.Port(), srv.User(), o.backlog, sink.Port(), o.patients, hook.url, o.stateDir, o.extraYAML)
+%s`, srv.Port(), srv.User(), o.holdFolder, o.backlog, sink.Port(), o.patients, hook.url, o.stateDir, o.extraYAML)
 	cfg, probs, err := config.Parse("test.yaml", []byte(y))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, strings.Join(probs.Lines(), "\n"))

@@ -320,6 +320,7 @@ func (d *Daemon) act(ctx context.Context, s *imapwatch.Session, items []*item) e
 	err := s.HoldUIDs(ctx, uids, d.cfg.IMAP.HoldFolder)
 	switch {
 	case err == nil:
+		d.reportHold(nil)
 		return d.removeLeftBehind(ctx, s, uids)
 	case !isServerRefusal(err):
 		return err
@@ -365,6 +366,7 @@ func (d *Daemon) removeLeftBehind(ctx context.Context, s *imapwatch.Session, uid
 // held.
 func (d *Daemon) holdFailed(it *item, err error) {
 	d.log.Error("could not hold a message; it stays in the inbox", "uid", it.f.UID, "err", err)
+	d.reportHold(err)
 	it.rec.Action = store.ActionPassed
 	it.audit.Verdict = "hold-failed"
 	it.h.Err = err

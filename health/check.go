@@ -40,6 +40,9 @@ type Checker struct {
 	Clock clock.Clock
 	// Grace is the tolerated outage (zero: DefaultGrace).
 	Grace time.Duration
+	// Hold reports whether holding works; typically (*Metrics).Hold. Nil:
+	// not checked.
+	Hold func() HoldState
 }
 
 // Report is the /healthz body.
@@ -47,7 +50,8 @@ type Report struct {
 	Status  string       `json:"status"` // "ok" or "unhealthy"
 	IMAP    IMAPReport   `json:"imap"`
 	Alerts  AlertsReport `json:"alerts"`
-	Reasons []string     `json:"reasons"` // problems seen, including those still within the grace period
+	Reasons []string     `json:"reasons"`        // problems seen, including those still within the grace period
+	Hold    *HoldReport  `json:"hold,omitempty"` // present while holding fails
 }
 
 // IMAPReport is the session part of a Report.
@@ -91,7 +95,11 @@ func (c *Checker) Check() Report {
 		s = c.Session()
 	}
 	a := c.alertState()
-	return Evaluate(now(), c.grace(), s, a)
+	r := Evaluate(now(), c.grace(), s, a)
+	if c.Hold != nil {
+		applyHold(&r, c.Hold())
+	}
+	return r
 }
 
 func (c *Checker) alertState() AlertState {

@@ -40,6 +40,8 @@ type Metrics struct {
 	mu        sync.Mutex
 	up        bool
 	downSince time.Time
+
+	hold holdTracker // hold.go
 }
 
 // NewMetrics returns metrics with the Go runtime and process collectors

@@ -2,8 +2,10 @@ package imapwatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -36,9 +38,61 @@ func (s *Session) Select(ctx context.Context, mailbox string) (MailboxState, err
 	if err != nil {
 		return MailboxState{}, err
 	}
+	if st.UIDNext == 0 {
+		// Courier's SELECT carries no UIDNEXT: without one, "the mail
+		// already there" would be nothing and every old message new.
+		next, err := s.uidNextFallback(ctx, mailbox, st.NumMessages)
+		if err != nil {
+			return MailboxState{}, err
+		}
+		st.UIDNext = next
+		s.mu.Lock()
+		s.selected.UIDNext = next
+		s.mu.Unlock()
+	}
 	// News queued by an earlier mailbox is not about this one.
 	s.drainEvents()
 	return st, nil
+}
+
+// uidNextFallback finds the selected mailbox's next UID when SELECT did not
+// say: STATUS (UIDNEXT), else one above the highest UID present. It is 0
+// only for an empty mailbox that reports nothing.
+func (s *Session) uidNextFallback(ctx context.Context, mailbox string, numMessages uint32) (uint32, error) {
+	var next uint32
+	err := s.cmd(ctx, "imap status uidnext "+quote(mailbox), func() error {
+		data, err := s.c.Status(s.serverName(mailbox), &imap.StatusOptions{UIDNext: true}).Wait()
+		if err != nil {
+			var ie *imap.Error
+			if errors.As(err, &ie) {
+				return nil // refused: fall back to the UIDs present
+			}
+			return err
+		}
+		next = uint32(data.UIDNext)
+		return nil
+	})
+	if err != nil || next > 0 || numMessages == 0 {
+		return next, err
+	}
+	err = s.cmd(ctx, "imap fetch last uid "+quote(mailbox), func() error {
+		var last imap.SeqSet
+		last.AddNum(numMessages) // the last message holds the highest UID
+		msgs, err := s.c.Fetch(last, &imap.FetchOptions{UID: true}).Collect()
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			if uint32(m.UID) >= next {
+				next = uint32(m.UID) + 1
+			}
+		}
+		if next == 0 {
+			return fmt.Errorf("no UID for the last of %d messages", numMessages)
+		}
+		return nil
+	})
+	return next, err
 }
 
 // Status reads a mailbox's counters without selecting it.
@@ -116,6 +170,62 @@ func (s *Session) ListUIDs(ctx context.Context, mailbox string) ([]uint32, error
 		}
 	}
 	return s.UIDsAfter(ctx, 0)
+}
+
+// readNamespace reads the personal namespace (RFC 2342) where the server
+// offers NAMESPACE: its prefix ("INBOX." on Courier and legacy Cyrus, where
+// folders beside INBOX cannot be created) and its delimiter.
+func (s *Session) readNamespace(ctx context.Context) error {
+	if !s.c.Caps().Has(imap.CapNamespace) {
+		return nil
+	}
+	return s.cmd(ctx, "imap namespace", func() error {
+		data, err := s.c.Namespace().Wait()
+		if err != nil {
+			var ie *imap.Error
+			if errors.As(err, &ie) {
+				s.log.Warn("the server refused NAMESPACE; folders are named as configured", "err", err)
+				return nil
+			}
+			return err
+		}
+		if len(data.Personal) == 0 {
+			return nil
+		}
+		ns := data.Personal[0]
+		s.mu.Lock()
+		s.personal = ns.Prefix
+		if ns.Delim != 0 {
+			s.delim = ns.Delim
+		}
+		s.mu.Unlock()
+		return nil
+	})
+}
+
+// MailboxName is the server's name for a folder written with "/" (the
+// configuration's form): the hierarchy delimiter replaces "/", and the
+// personal namespace's prefix goes in front ("Boundary/Held" is
+// "INBOX.Boundary.Held" on Courier). INBOX and a name that already carries
+// the prefix are left alone.
+func (s *Session) MailboxName(name string) string {
+	s.mu.Lock()
+	d, prefix := s.delim, s.personal
+	s.mu.Unlock()
+	return mailboxName(name, d, prefix)
+}
+
+func mailboxName(name string, delim rune, prefix string) string {
+	if strings.EqualFold(name, "INBOX") {
+		return name
+	}
+	if delim != 0 && delim != '/' {
+		name = strings.ReplaceAll(name, "/", string(delim))
+	}
+	if prefix == "" || (len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)) {
+		return name
+	}
+	return prefix + name
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

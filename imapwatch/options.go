@@ -92,6 +92,10 @@ type Options struct {
 	Progress func()
 	// ProgressEvery bounds the silence of Progress while waiting; default 1m.
 	ProgressEvery time.Duration
+	// OnHoldFolder, when set, is called by Run after it made sure the hold
+	// folder exists at the start of a session: err is nil when it does, the
+	// server's refusal otherwise (health).
+	OnHoldFolder func(err error)
 }
 
 func (o Options) withDefaults() Options {

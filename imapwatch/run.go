@@ -78,8 +78,12 @@ func runSession(ctx context.Context, opts Options, h Handler, everLoggedIn *bool
 	*everLoggedIn = true
 	log := opts.Logger
 	if opts.HoldFolder != "" {
-		if err := s.EnsureMailbox(ctx, opts.HoldFolder); err != nil {
-			var ie *imap.Error
+		err := s.EnsureMailbox(ctx, opts.HoldFolder)
+		var ie *imap.Error
+		if opts.OnHoldFolder != nil && (err == nil || errors.As(err, &ie)) {
+			opts.OnHoldFolder(err)
+		}
+		if err != nil {
 			if !errors.As(err, &ie) {
 				return false, err
 			}

@@ -57,6 +57,7 @@ type Session struct {
 	mu       sync.Mutex
 	caps     Capabilities
 	delim    rune
+	personal string // personal namespace prefix, "" or e.g. "INBOX."
 	selected MailboxState
 
 	aborted atomic.Bool
@@ -156,7 +157,10 @@ func (s *Session) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.readCaps(ctx)
+	if err := s.readCaps(ctx); err != nil {
+		return err
+	}
+	return s.readNamespace(ctx)
 }
 
 func (s *Session) login(ctx context.Context) error {
@@ -347,14 +351,5 @@ func (s *Session) Noop(ctx context.Context) error {
 	return s.cmd(ctx, "imap noop", func() error { return s.c.Noop().Wait() })
 }
 
-// serverName maps a folder name written with "/" to the server's hierarchy
-// delimiter ("INBOX.Held" style servers use ".").
-func (s *Session) serverName(name string) string {
-	s.mu.Lock()
-	d := s.delim
-	s.mu.Unlock()
-	if d == 0 || d == '/' || strings.EqualFold(name, "INBOX") {
-		return name
-	}
-	return strings.ReplaceAll(name, "/", string(d))
-}
+// serverName is MailboxName (mailbox.go).
+func (s *Session) serverName(name string) string { return s.MailboxName(name) }

@@ -51,10 +51,11 @@ func checkConnect(ctx context.Context, e *env, cfg *config.Config) int {
 		"UIDPLUS: without it boundaryd cannot expunge one message alone; originals stay flagged \\Deleted (your mail client hides or purges them)")
 	yes(caps.Keywords, "keywords: escalated mail gets $Emergency besides \\Flagged",
 		"keywords: escalated mail gets \\Flagged only")
+	held := holdFolderWhere(cfg.IMAP.HoldFolder, s.MailboxName(cfg.IMAP.HoldFolder))
 	if st, err := s.Status(ctx, cfg.IMAP.HoldFolder); err == nil {
-		fmt.Fprintf(e.stdout, "  yes hold folder %q exists (%d messages)\n", cfg.IMAP.HoldFolder, st.NumMessages)
+		fmt.Fprintf(e.stdout, "  yes hold folder %s exists (%d messages)\n", held, st.NumMessages)
 	} else {
-		fmt.Fprintf(e.stdout, "  no  hold folder %q does not exist yet: boundaryd creates it at start\n", cfg.IMAP.HoldFolder)
+		fmt.Fprintf(e.stdout, "  no  hold folder %s does not exist yet: boundaryd creates it at start\n", held)
 	}
 	if cfg.SMTP != nil {
 		sc := daemon.SMTPConfigFor(cfg, daemon.Options{})
@@ -73,4 +74,13 @@ func checkConnect(ctx context.Context, e *env, cfg *config.Config) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// holdFolderWhere names the hold folder as configured and, when the server
+// names it otherwise (personal namespace, delimiter), as the server does.
+func holdFolderWhere(configured, onServer string) string {
+	if onServer == configured {
+		return fmt.Sprintf("%q", configured)
+	}
+	return fmt.Sprintf("%q (on this server %q)", configured, onServer)
 }

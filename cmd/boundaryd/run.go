@@ -60,7 +60,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	debug.SetGCPercent(50)
 	debug.FreeOSMemory()
 	if cfg.HTTP.Listen != "" {
-		checker := &health.Checker{Session: metrics.Session, Clock: e.clock}
+		checker := &health.Checker{Session: metrics.Session, Hold: metrics.Hold, Clock: e.clock}
 		if len(cfg.Emergency.Alerts) > 0 {
 			checker.Alerts = d.Dispatcher()
 		}

@@ -5,7 +5,6 @@
 package dovecotd
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -18,11 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/boundaryd/boundaryd/internal/freeport"
-	"github.com/boundaryd/boundaryd/internal/procfs"
+	"github.com/boundaryd/boundaryd/internal/srvproc"
 )
 
 // User is one mail account.
@@ -129,7 +127,7 @@ func (s *Server) writeConfig() error {
 				return err
 			}
 		}
-		if err := chownTree(s.Home(usr.Name), s.uid, s.gid); err != nil && asRoot {
+		if err := srvproc.ChownTree(s.Home(usr.Name), s.uid, s.gid); err != nil && asRoot {
 			return err
 		}
 		fmt.Fprintf(&passwd, "%s:{PLAIN}%s:%d:%d::%s\n", usr.Name, usr.Password, s.uid, s.gid, s.Home(usr.Name))
@@ -224,7 +222,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("start dovecot: %w\n%s", err, s.LogTail())
 	}
-	if err := waitGreeting(ctx, s.Addr()); err != nil {
+	if err := srvproc.WaitGreeting(ctx, s.Addr()); err != nil {
 		return fmt.Errorf("dovecot greeting: %w\n%s", err, s.LogTail())
 	}
 	s.running = true
@@ -238,29 +236,12 @@ func (s *Server) Stop() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.running = false
-	pidBytes, err := os.ReadFile(filepath.Join(s.dir, "run", "master.pid"))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
+	master, ok, err := srvproc.ReadPidFile(filepath.Join(s.dir, "run", "master.pid"))
+	if err != nil || !ok {
 		return err
 	}
-	master, err := strconv.Atoi(strings.TrimSpace(string(pidBytes)))
-	if err != nil {
-		return fmt.Errorf("master.pid: %w", err)
-	}
-	pids := append([]int{master}, descendants(master)...)
-	for _, p := range pids {
-		_ = syscall.Kill(p, syscall.SIGKILL)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for _, p := range pids {
-		for processAlive(p) {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("process %d survived SIGKILL", p)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+	if err := srvproc.KillTree(master); err != nil {
+		return err
 	}
 	_ = os.Remove(filepath.Join(s.dir, "run", "master.pid"))
 	return nil
@@ -287,80 +268,5 @@ func (s *Server) Doveadm(ctx context.Context, stdin []byte, args ...string) ([]b
 
 // LogTail is the end of Dovecot's log, for error messages.
 func (s *Server) LogTail() string {
-	b, _ := os.ReadFile(filepath.Join(s.dir, "dovecot.log"))
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
-}
-
-func chownTree(root string, uid, gid int) error {
-	return filepath.Walk(root, func(p string, _ os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(p, uid, gid)
-	})
-}
-
-func waitGreeting(ctx context.Context, addr string) error {
-	var lastErr error
-	for {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-			line, rerr := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if rerr == nil && strings.HasPrefix(line, "* OK") {
-				return nil
-			}
-			err = fmt.Errorf("unexpected greeting %q (%v)", line, rerr)
-		}
-		lastErr = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (last: %v)", ctx.Err(), lastErr)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// descendants lists every process below pid, from /proc.
-func descendants(pid int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	parent := map[int]int{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if f, ok := procfs.StatFields(p); ok && len(f) > 1 {
-			if pp, err := strconv.Atoi(f[1]); err == nil {
-				parent[p] = pp
-			}
-		}
-	}
-	var out []int
-	frontier := []int{pid}
-	for len(frontier) > 0 {
-		cur := frontier[0]
-		frontier = frontier[1:]
-		for p, pp := range parent {
-			if pp == cur {
-				out = append(out, p)
-				frontier = append(frontier, p)
-			}
-		}
-	}
-	return out
-}
-
-// processAlive is false for a gone or zombie process.
-func processAlive(pid int) bool {
-	f, ok := procfs.StatFields(pid)
-	return ok && len(f) > 0 && f[0] != "Z"
+	return srvproc.Tail(filepath.Join(s.dir, "dovecot.log"), 4000)
 }

@@ -19,6 +19,9 @@ type capFilter struct {
 	ln     net.Listener
 	target string
 	hide   []byte
+	// rewrite, when set, edits each server line (literals excluded); a nil
+	// result drops the line.
+	rewrite func(line []byte) []byte
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -76,8 +79,11 @@ func (f *capFilter) filter(dst io.Writer, src io.Reader) {
 	for {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 {
-			if bytes.Contains(line, []byte("CAPABILITY ")) {
+			if len(f.hide) > 0 && bytes.Contains(line, []byte("CAPABILITY ")) {
 				line = removeCap(line, f.hide)
+			}
+			if f.rewrite != nil {
+				line = f.rewrite(line)
 			}
 			if _, werr := dst.Write(line); werr != nil {
 				return
@@ -112,6 +118,26 @@ func removeCap(line, capName []byte) []byte {
 		out = append(out, f)
 	}
 	return bytes.Join(out, []byte(" "))
+}
+
+var (
+	selectUIDNext = regexp.MustCompile(`^\* OK \[UIDNEXT \d+\]`)
+	statusUIDNext = regexp.MustCompile(` ?UIDNEXT \d+`)
+)
+
+// hideUIDNext returns a rewrite that removes UIDNEXT from SELECT answers
+// (as Courier does) and, when alsoStatus, from STATUS answers too.
+func hideUIDNext(alsoStatus bool) func([]byte) []byte {
+	return func(line []byte) []byte {
+		if selectUIDNext.Match(line) {
+			return nil
+		}
+		if alsoStatus && bytes.HasPrefix(line, []byte("* STATUS ")) {
+			line = statusUIDNext.ReplaceAll(line, nil)
+			line = bytes.Replace(line, []byte("( "), []byte("("), 1)
+		}
+		return line
+	}
 }
 
 func (f *capFilter) close() {

@@ -2,7 +2,6 @@ package testimap
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -34,13 +33,11 @@ func HaveDovecot() bool { return dovecotd.Available() }
 // it when BOUNDARY_REQUIRE_DOVECOT=1 (CI must not silently skip).
 func SkipWithoutDovecot(t testing.TB) {
 	t.Helper()
-	if HaveDovecot() {
-		return
+	missing := ""
+	if !HaveDovecot() {
+		missing = "dovecot/doveadm in PATH"
 	}
-	if os.Getenv("BOUNDARY_REQUIRE_DOVECOT") == "1" {
-		t.Fatal("testimap: dovecot/doveadm not found in PATH and BOUNDARY_REQUIRE_DOVECOT=1")
-	}
-	t.Skip("testimap: dovecot/doveadm not found in PATH (apt install dovecot-imapd); set BOUNDARY_REQUIRE_DOVECOT=1 to fail instead")
+	skipWithout(t, "Dovecot", missing, "BOUNDARY_REQUIRE_DOVECOT", "apt install dovecot-imapd")
 }
 
 // StartDovecot starts Dovecot on 127.0.0.1:free-port with one passwd-file

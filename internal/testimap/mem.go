@@ -27,6 +27,12 @@ const (
 	CapsRev1 = "rev1"
 )
 
+// MemOptions.HideUIDNext values.
+const (
+	HideUIDNextSelect = "select"
+	HideUIDNextAll    = "all"
+)
+
 // TLS modes for MemOptions.TLS.
 const (
 	TLSNone     = ""
@@ -42,6 +48,9 @@ type MemOptions struct {
 	// NoIdle hides the IDLE capability from clients (a filter in front of
 	// the server rewrites CAPABILITY lines), to exercise polling.
 	NoIdle bool
+	// HideUIDNext removes UIDNEXT from SELECT answers, as Courier does
+	// (HideUIDNextSelect), or from STATUS answers too (HideUIDNextAll).
+	HideUIDNext string
 	// TLS serves implicit TLS or STARTTLS with a self-signed certificate;
 	// Mem.ClientTLS returns a client config trusting it.
 	TLS string
@@ -131,9 +140,20 @@ func StartMem(t testing.TB, opts MemOptions) *Mem {
 		t.Fatalf("testimap: listen: %v", err)
 	}
 	serveLn := ln
-	if opts.NoIdle {
+	if opts.NoIdle || opts.HideUIDNext != "" {
 		// The filter owns the public address and forwards to a private one.
-		m.front = newCapFilter(t, ln, "IDLE")
+		hide := ""
+		if opts.NoIdle {
+			hide = "IDLE"
+		}
+		m.front = newCapFilter(t, ln, hide)
+		switch opts.HideUIDNext {
+		case "":
+		case HideUIDNextSelect, HideUIDNextAll:
+			m.front.rewrite = hideUIDNext(opts.HideUIDNext == HideUIDNextAll)
+		default:
+			t.Fatalf("testimap: unknown HideUIDNext %q", opts.HideUIDNext)
+		}
 		serveLn, err = net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatalf("testimap: listen: %v", err)
