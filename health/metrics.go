@@ -173,6 +173,7 @@ func (m *Metrics) AlertOutcome(channel string, o AlertOutcome, latency time.Dura
 		m.broken.WithLabelValues(ch).Set(0)
 	case AlertRefused:
 		m.broken.WithLabelValues(ch).Set(1)
+	case AlertFailed: // retried: neither accepted nor refused
 	}
 	m.alerts.WithLabelValues(ch, string(o)).Inc()
 }

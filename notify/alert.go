@@ -114,8 +114,10 @@ func (a Alert) Normalized() (Alert, error) {
 // so that a repeat is its own entry and, enqueued twice (a crash between
 // queueing it and recording that it was queued), is still sent once.
 func (a Alert) DedupeKey() string {
+	a = a.normal()
 	k := a.Key
 	switch a.Kind {
+	case KindEmergency:
 	case KindConcern:
 		k += "#c"
 	case KindTest:
@@ -218,7 +220,7 @@ func (a Alert) Text(loc *time.Location) string {
 		v.Notice = locale.Pick(l, "It stays held until your reading time unless you choose to read it now.",
 			"Il reste retenu jusqu'à votre heure de lecture, sauf si vous choisissez de le lire maintenant.")
 		v.Mailbox = locale.Pick(l, "in the hold folder", "dans le dossier des messages retenus")
-	default:
+	case KindEmergency:
 		if a.Count > 1 {
 			v.Headline = locale.Pick(l,
 				fmt.Sprintf("EMERGENCY (boundaryd): %d messages from this person matched your emergency rules.", a.Count),

@@ -267,6 +267,18 @@ func (d *Dispatcher) EnqueueTx(tx *store.Tx, a Alert, to ...Group) (int, error) 
 	return added, nil
 }
 
+// Groups returns the groups that have at least one channel, in
+// configuration order (test-alert addresses them all).
+func (d *Dispatcher) Groups() []Group {
+	var out []Group
+	for _, w := range d.workers {
+		if !slices.Contains(out, w.group) {
+			out = append(out, w.group)
+		}
+	}
+	return out
+}
+
 // Targets returns the names of the channels of the groups to that take
 // level l, in configuration order: whom an Enqueue would reach.
 func (d *Dispatcher) Targets(l Level, to ...Group) []string {
