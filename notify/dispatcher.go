@@ -171,8 +171,8 @@ func NewDispatcher(st *store.Store, channels []Channel, opts DispatcherOptions) 
 
 // NewGroupedDispatcher prepares delivery of st's outbox to the channels of
 // groups, whose names must be unique across every group. Failure times of
-// entries left pending by an earlier run are taken over, so health and the
-// 5-minute alarm survive a restart.
+// entries left pending by an earlier run, and refusals for good, are taken
+// over, so health and the 5-minute alarm survive a restart.
 func NewGroupedDispatcher(st *store.Store, groups []ChannelGroup, opts DispatcherOptions) (*Dispatcher, error) {
 	opts = opts.withDefaults()
 	d := &Dispatcher{st: st, opts: opts, log: opts.Logger, byName: map[string]*worker{}}
@@ -207,6 +207,17 @@ func NewGroupedDispatcher(st *store.Store, groups []ChannelGroup, opts Dispatche
 		}
 		if w.failingSince.IsZero() || e.FirstFailure.Before(w.failingSince) {
 			w.failingSince, w.lastErr = e.FirstFailure, e.LastError
+		}
+	}
+	// A channel refusing for good stays marked across a restart, until it
+	// accepts an alert.
+	refusals, err := st.ChannelRefusals()
+	if err != nil {
+		return nil, fmt.Errorf("notify: read channel refusals: %w", err)
+	}
+	for _, r := range refusals {
+		if w := d.byName[r.Channel]; w != nil {
+			w.brokenSince, w.brokenErr = r.At, r.Error
 		}
 	}
 	return d, nil

@@ -339,6 +339,11 @@ func TestPermanentRefusal(t *testing.T) {
 			if got := hk.n.Load(); got != 1 {
 				t.Errorf("webhook asked %d times, want once", got)
 			}
+			// A restart does not hide the broken channel.
+			again := newDispatcherGroups(t, st, []ChannelGroup{{GroupPrimary, []Channel{newWebhookChannel(t, "webhook:1", hk.srv.URL, "")}}}, opts)
+			if s := again.Status()[0]; !s.Broken() || s.BrokenError != broken.BrokenError {
+				t.Errorf("after a restart: %+v, want still broken", s)
+			}
 			hk.set(200)
 			d.Enqueue(sampleAlert("k2"), GroupPrimary)
 			recv(t, hk.ok, "delivery after the fix")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -181,13 +182,17 @@ func (tx *Tx) Ack(id uint64, at time.Time) error {
 	if err := tx.putKeyState(dedupeKey(e.Key, e.Channel), outboxKeyState{State: stateDelivered, At: at}); err != nil {
 		return err
 	}
+	if err := tx.bucket(bucketMeta).Delete(refusalKey(e.Channel)); err != nil {
+		return fmt.Errorf("store: clear channel refusal: %w", err)
+	}
 	return tx.RecordAlertDelivery(e.auditKey(), e.Channel, at, e.Attempts+1)
 }
 
 // Fail removes entry id after its channel refused it for good (a 4xx, an
 // SMTP 5xx): the pair is remembered as failed, so it is never queued or
-// sent again, and the refusal is noted on the message's audit entry.
-// reason must not carry content.
+// sent again, the refusal is noted on the message's audit entry, and the
+// channel is recorded as refusing (ChannelRefusals) until it accepts an
+// alert again (Ack). reason must not carry content.
 func (tx *Tx) Fail(id uint64, at time.Time, reason string) error {
 	e, err := tx.OutboxEntry(id)
 	if err != nil {
@@ -199,7 +204,54 @@ func (tx *Tx) Fail(id uint64, at time.Time, reason string) error {
 	if err := tx.putKeyState(dedupeKey(e.Key, e.Channel), outboxKeyState{State: stateFailed, At: at}); err != nil {
 		return err
 	}
+	r, err := json.Marshal(ChannelRefusal{Channel: e.Channel, At: at, Error: reason})
+	if err != nil {
+		return fmt.Errorf("store: encode channel refusal: %w", err)
+	}
+	if err := tx.bucket(bucketMeta).Put(refusalKey(e.Channel), r); err != nil {
+		return fmt.Errorf("store: put channel refusal: %w", err)
+	}
 	return tx.RecordAlertFailure(e.auditKey(), e.Channel, at, e.Attempts+1, reason)
+}
+
+// ChannelRefusal is a channel's last refusal for good, kept until the
+// channel accepts an alert again, so that a restart does not hide it.
+type ChannelRefusal struct {
+	Channel string    `json:"channel"`
+	At      time.Time `json:"at"`
+	Error   string    `json:"error"`
+}
+
+const refusalPrefix = "refused\x00"
+
+func refusalKey(channel string) []byte { return []byte(refusalPrefix + channel) }
+
+// ChannelRefusals returns the channels whose last outcome was a refusal for
+// good, by channel name.
+func (tx *Tx) ChannelRefusals() ([]ChannelRefusal, error) {
+	b := tx.bucket(bucketMeta)
+	if b == nil {
+		return nil, nil
+	}
+	var out []ChannelRefusal
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(refusalPrefix)); k != nil && strings.HasPrefix(string(k), refusalPrefix); k, v = c.Next() {
+		var r ChannelRefusal
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, fmt.Errorf("store: decode channel refusal: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ChannelRefusals is the single-read form of Tx.ChannelRefusals.
+func (s *Store) ChannelRefusals() (out []ChannelRefusal, err error) {
+	err = s.View(func(tx *Tx) error {
+		out, err = tx.ChannelRefusals()
+		return err
+	})
+	return out, err
 }
 
 // Reschedule records a failed attempt of entry id and when to try again.

@@ -31,6 +31,23 @@ func TestOutboxFailAndAuditKey(t *testing.T) {
 	must(t, s.Close())
 
 	s = openT(t, dir, Options{Clock: clk})
+	if r, err := s.ChannelRefusals(); err != nil || len(r) != 1 || r[0].Channel != "webhook:1" || !r[0].At.Equal(now) {
+		t.Errorf("refusals after reopen: %+v, %v", r, err)
+	}
+	// The channel accepting an alert clears its refusal.
+	must(t, s.Update(func(tx *Tx) error {
+		e, _, err := tx.Enqueue("m2", "webhook:1", []byte("{}"))
+		if err != nil {
+			return err
+		}
+		return tx.Ack(e.ID, now)
+	}))
+	if r, err := s.ChannelRefusals(); err != nil || len(r) != 0 {
+		t.Errorf("refusals after a delivery: %+v, %v", r, err)
+	}
+	must(t, s.Close())
+
+	s = openT(t, dir, Options{Clock: clk})
 	defer s.Close()
 	if pending, _ := s.OutboxPending(""); len(pending) != 0 {
 		t.Errorf("pending after fail and ack: %+v", pending)
