@@ -82,7 +82,12 @@ func TestLevelsRouting(t *testing.T) {
 	if got := len(ms.Messages()); got != 1 {
 		t.Errorf("SMS got %d messages, want the page only", got)
 	}
-	t.Logf("concern -> 2 webhooks, 0 SMS; page -> SMS + 1 webhook")
+	if n, err := d.Enqueue(Alert{Key: "test-1", Kind: KindTest}, GroupPrimary); err != nil || n != 3 {
+		t.Errorf("test alert: Enqueue = %d, %v; want every channel (3) whatever its levels", n, err)
+	}
+	recv(t, concernOnly.reqs, "test alert on the concern-only webhook")
+	recv(t, ms.C, "test alert by SMS")
+	t.Logf("concern -> 2 webhooks, 0 SMS; page -> SMS + 1 webhook; test -> all 3")
 }
 
 // Backup and cover channels get an alert only when their group is named.
