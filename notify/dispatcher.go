@@ -229,7 +229,8 @@ func NewGroupedDispatcher(st *store.Store, groups []ChannelGroup, opts Dispatche
 // (a.DedupeKey(), channel) already pending, delivered or refused are
 // skipped; added counts the new entries. At least one group is required:
 // the caller decides who is told (primary for first pages and repeats,
-// backup after the repeats, a pause's cover during it).
+// backup after the repeats, a pause's cover during it). A group without
+// channels adds nothing.
 func (d *Dispatcher) Enqueue(a Alert, to ...Group) (added int, err error) {
 	err = d.st.Update(func(tx *store.Tx) error {
 		added, err = d.EnqueueTx(tx, a, to...)
