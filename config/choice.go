@@ -157,3 +157,28 @@ const (
 
 // Choices lists the log formats.
 func (LogFormat) Choices() []string { return []string{string(LogText), string(LogJSON)} }
+
+// AlertLevel is one value of emergency.alerts[].levels: which alerts a
+// channel takes.
+type AlertLevel string
+
+// The alert levels.
+const (
+	// LevelPage is an emergency: call me now.
+	LevelPage AlertLevel = "page"
+	// LevelConcern is a risk signal below an emergency: an early-look notice.
+	LevelConcern AlertLevel = "concern"
+)
+
+// Choices lists the alert levels.
+func (AlertLevel) Choices() []string { return []string{string(LevelPage), string(LevelConcern)} }
+
+// DefaultLevels are the levels a channel of type t takes when its levels
+// key is left out: an SMS (smtp) only pages, a phone app (webhook) gets the
+// early-look notices too.
+func DefaultLevels(t AlertType) []AlertLevel {
+	if t == AlertWebhook {
+		return []AlertLevel{LevelPage, LevelConcern}
+	}
+	return []AlertLevel{LevelPage}
+}

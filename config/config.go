@@ -93,6 +93,9 @@ type ReadingWindows struct {
 type Pause struct {
 	From string `yaml:"from"`
 	To   string `yaml:"to"`
+	// Cover lists channels (a colleague covering the holidays) that get
+	// pages too during the pause, as the daemon decides.
+	Cover []Alert `yaml:"cover"`
 }
 
 // Emergency holds the crisis rules and where alerts go.
@@ -101,6 +104,23 @@ type Emergency struct {
 	Rules          []classify.RuleSpec `yaml:"rules"`
 	Alerts         []Alert             `yaml:"alerts"`
 	IncludeExcerpt bool                `yaml:"include_excerpt"`
+	// Review lists when early-look notices for concerns go out (cron, in
+	// reading_windows.timezone).
+	Review []string `yaml:"review"`
+	// RepeatAfter is how long a page may stay unacknowledged before it is
+	// sent again.
+	RepeatAfter Duration `yaml:"repeat_after"`
+	// Repeat is how many times a page is sent again before the backup
+	// channels get it; 0 means no repeat.
+	Repeat int `yaml:"repeat"`
+	// Backup lists channels (a colleague on call) for pages still
+	// unacknowledged after the repeats.
+	Backup []Alert `yaml:"backup"`
+	// GroupWait folds pages for one sender within this time into one.
+	GroupWait Duration `yaml:"group_wait"`
+	// MaxPagesPerHour caps the pages per channel per hour; beyond it one
+	// summary page says how many more are flagged.
+	MaxPagesPerHour int `yaml:"max_pages_per_hour"`
 }
 
 // Alert is one alert channel.
@@ -113,6 +133,12 @@ type Alert struct {
 	URL  string   `yaml:"url"`
 	// Format is the webhook body, json (default) or ntfy.
 	Format WebhookFormat `yaml:"format"`
+	// Levels are the alerts this channel takes (DefaultLevels when left
+	// out), without duplicates after Parse.
+	Levels []AlertLevel `yaml:"levels"`
+	// Click is the https link an ntfy notification opens when tapped
+	// (format: ntfy only).
+	Click string `yaml:"click"`
 	// Token is sent as "Authorization: Bearer TOKEN" (webhooks).
 	Token        string `yaml:"token"`
 	TokenEnv     string `yaml:"token_env"`

@@ -227,6 +227,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if cfg.SMTP == nil || len(cfg.Emergency.Alerts) != 2 || len(cfg.ReadingWindows.Pauses) != 1 {
 		t.Errorf("example not fully read: %+v", cfg.Emergency)
 	}
+	if len(cfg.Emergency.Backup) != 1 || len(cfg.ReadingWindows.Pauses[0].Cover) != 1 || len(cfg.Emergency.Review) != 2 {
+		t.Errorf("example's safety net not read: %+v", cfg.Emergency)
+	}
 }
 
 // check refuses plaintext exactly where run would (one rule, netpolicy):

@@ -27,7 +27,45 @@ const (
 	DefaultPollInterval = 2 * time.Minute
 	DefaultOncePer      = 72 * time.Hour
 	DefaultStateDir     = "/var/lib/boundaryd"
+	// DefaultRepeatAfter is emergency.repeat_after.
+	DefaultRepeatAfter = 15 * time.Minute
+	// MinRepeatAfter is the shortest emergency.repeat_after allowed.
+	MinRepeatAfter = 10 * time.Second
+	// DefaultRepeat is emergency.repeat.
+	DefaultRepeat = 2
+	// DefaultGroupWait is emergency.group_wait.
+	DefaultGroupWait = 2 * time.Minute
+	// DefaultMaxPagesPerHour is emergency.max_pages_per_hour.
+	DefaultMaxPagesPerHour = 6
 )
+
+// DefaultReview is emergency.review: early-look notices at 08:00 and 19:00.
+func DefaultReview() []string { return []string{"0 8 * * *", "0 19 * * *"} }
+
+// ChannelList is one list of alert channels in the file: emergency.alerts,
+// emergency.backup or one pause's cover.
+type ChannelList struct {
+	// Key is where the list is written, e.g. "reading_windows.pauses[0].cover".
+	Key string
+	// Channels are the list's entries; changes through it change the Config.
+	Channels []Alert
+	// namePrefix starts the default names ("" for emergency.alerts, whose
+	// names TYPE:INDEX predate the other lists and key pending alerts).
+	namePrefix string
+}
+
+// ChannelLists returns every list of alert channels, in file order:
+// emergency.alerts, emergency.backup, then each pause's cover.
+func (c *Config) ChannelLists() []ChannelList {
+	out := []ChannelList{
+		{Key: "emergency.alerts", Channels: c.Emergency.Alerts},
+		{Key: "emergency.backup", Channels: c.Emergency.Backup, namePrefix: "backup:"},
+	}
+	for i, p := range c.ReadingWindows.Pauses {
+		out = append(out, ChannelList{Key: fmt.Sprintf("reading_windows.pauses[%d].cover", i), Channels: p.Cover, namePrefix: fmt.Sprintf("cover%d:", i)})
+	}
+	return out
+}
 
 func (c *Config) applyDefaults() {
 	if c.IMAP.Security == "" {
@@ -65,14 +103,35 @@ func (c *Config) applyDefaults() {
 	if !c.present("emergency.builtin") {
 		c.Emergency.Builtin = classify.BuiltinSets()
 	}
-	for i := range c.Emergency.Alerts {
-		a := &c.Emergency.Alerts[i]
-		if a.Name == "" {
-			a.Name = fmt.Sprintf("%s:%d", a.Type, i)
+	for _, l := range c.ChannelLists() {
+		for i := range l.Channels {
+			a := &l.Channels[i]
+			if a.Name == "" {
+				a.Name = fmt.Sprintf("%s%s:%d", l.namePrefix, a.Type, i)
+			}
+			if a.Type == AlertWebhook && a.Format == "" {
+				a.Format = WebhookJSON
+			}
+			if !c.present(fmt.Sprintf("%s[%d].levels", l.Key, i)) {
+				a.Levels = DefaultLevels(a.Type)
+			}
 		}
-		if a.Type == AlertWebhook && a.Format == "" {
-			a.Format = WebhookJSON
-		}
+	}
+	e := &c.Emergency
+	if !c.present("emergency.review") {
+		e.Review = DefaultReview()
+	}
+	if !c.present("emergency.repeat_after") {
+		e.RepeatAfter = Duration(DefaultRepeatAfter)
+	}
+	if !c.present("emergency.repeat") {
+		e.Repeat = DefaultRepeat
+	}
+	if !c.present("emergency.group_wait") {
+		e.GroupWait = Duration(DefaultGroupWait)
+	}
+	if !c.present("emergency.max_pages_per_hour") {
+		e.MaxPagesPerHour = DefaultMaxPagesPerHour
 	}
 	if c.AutoReply.OncePer == 0 {
 		c.AutoReply.OncePer = Duration(DefaultOncePer)
@@ -134,18 +193,16 @@ func (c *Config) validateIMAP(p *Problems) {
 }
 
 func (c *Config) validateSMTP(p *Problems) {
-	needs := c.AutoReply.Enabled
-	for _, a := range c.Emergency.Alerts {
-		if a.Type == AlertSMTP {
-			needs = true
+	needs, line := c.AutoReply.Enabled, c.Line("auto_reply.enabled")
+	for _, l := range c.ChannelLists() {
+		for _, a := range l.Channels {
+			if a.Type == AlertSMTP && !needs {
+				needs, line = true, c.Line(l.Key)
+			}
 		}
 	}
 	if c.SMTP == nil {
 		if needs {
-			line := c.Line("auto_reply.enabled")
-			if !c.AutoReply.Enabled {
-				line = c.Line("emergency.alerts")
-			}
 			p.add(line, "smtp: missing, but an smtp alert or auto_reply needs it")
 		}
 		return
@@ -263,13 +320,56 @@ func (c *Config) validateEmergency(p *Problems) {
 	if len(e.Alerts) == 0 {
 		p.warn(c.Line("emergency"), "emergency.alerts: none configured, so an emergency is only flagged in the inbox and nobody is called")
 	}
-	for i := range e.Alerts {
-		c.validateAlert(p, i, &e.Alerts[i])
+	chNames := map[string]int{}
+	for _, l := range c.ChannelLists() {
+		for i := range l.Channels {
+			key := fmt.Sprintf("%s[%d]", l.Key, i)
+			c.validateAlert(p, key, &l.Channels[i])
+			name := l.Channels[i].Name
+			if first, dup := chNames[name]; dup {
+				p.add(c.Line(key), "%s: channel name %q already used on line %d; give each channel its own name:", key, name, first)
+			} else {
+				chNames[name] = c.Line(key)
+			}
+		}
+	}
+	c.validateRepeat(p)
+}
+
+// validateRepeat checks the keys of the safety net: review times, repeats,
+// grouping and the hourly cap.
+func (c *Config) validateRepeat(p *Problems) {
+	e := &c.Emergency
+	if c.present("emergency.review") && len(e.Review) == 0 {
+		p.add(c.Line("emergency.review"), "emergency.review: empty, so concerns would wait for the reading window in silence; give at least one time, e.g. \"0 8 * * *\"")
+	}
+	for i, expr := range e.Review {
+		if err := schedule.CheckSpec(expr, c.Location); err != nil {
+			p.add(c.Line(fmt.Sprintf("emergency.review[%d]", i)), "emergency.review: %q: %v", expr, err)
+		}
+	}
+	if e.RepeatAfter.D() < MinRepeatAfter {
+		p.add(c.Line("emergency.repeat_after"), "emergency.repeat_after: %s is too short; use %s or more", e.RepeatAfter.D(), MinRepeatAfter)
+	}
+	if e.Repeat < 0 {
+		p.add(c.Line("emergency.repeat"), "emergency.repeat: %d: write 0 (no repeat) or more", e.Repeat)
+	}
+	if e.MaxPagesPerHour < 1 {
+		p.add(c.Line("emergency.max_pages_per_hour"), "emergency.max_pages_per_hour: %d: write 1 or more (beyond it one summary page is sent)", e.MaxPagesPerHour)
+	}
+	if c.present("emergency.group_wait") && e.GroupWait.D() > e.RepeatAfter.D() && e.RepeatAfter.D() >= MinRepeatAfter {
+		p.warn(c.Line("emergency.group_wait"), "emergency.group_wait: %s is longer than emergency.repeat_after (%s); a page would be repeated before its group is complete", e.GroupWait.D(), e.RepeatAfter.D())
 	}
 }
 
-func (c *Config) validateAlert(p *Problems, i int, a *Alert) {
-	key := fmt.Sprintf("emergency.alerts[%d]", i)
+func (c *Config) validateAlert(p *Problems, key string, a *Alert) {
+	if c.present(key+".levels") && len(a.Levels) == 0 {
+		p.add(c.Line(key+".levels"), "%s.levels: empty, so this channel would get nothing; write [page], [concern] or [page, concern]", key)
+	}
+	a.Levels = uniqueLevels(a.Levels)
+	if c.present(key + ".click") {
+		c.validateClick(p, key, a)
+	}
 	switch a.Type {
 	case AlertSMTP:
 		if len(a.To) == 0 {
@@ -300,6 +400,30 @@ func (c *Config) validateAlert(p *Problems, i int, a *Alert) {
 			p.add(c.Line(key), "%s: missing type: (smtp or webhook)", key)
 		}
 	}
+}
+
+// validateClick checks an ntfy channel's click link: https only, since the
+// phone opens it as it is.
+func (c *Config) validateClick(p *Problems, key string, a *Alert) {
+	line := c.Line(key + ".click")
+	if a.Type != AlertWebhook || a.Format != WebhookNtfy {
+		p.add(line, "%s.click: only for a webhook with format: ntfy", key)
+		return
+	}
+	u, err := url.Parse(a.Click)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		p.add(line, "%s.click: not a link like https://mail.example.org/ (https only)", key)
+	}
+}
+
+func uniqueLevels(in []AlertLevel) []AlertLevel {
+	var out []AlertLevel
+	for _, l := range in {
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // TemplateData is what auto_reply's subject and body may use.
@@ -417,7 +541,9 @@ func (c *Config) CheckSecrets(p *Problems, runCommands bool) {
 	if c.SMTP != nil {
 		try("smtp", "password", c.SMTP.Secret)
 	}
-	for i, a := range c.Emergency.Alerts {
-		try(fmt.Sprintf("emergency.alerts[%d]", i), "token", a.Secret)
+	for _, l := range c.ChannelLists() {
+		for i, a := range l.Channels {
+			try(fmt.Sprintf("%s[%d]", l.Key, i), "token", a.Secret)
+		}
 	}
 }

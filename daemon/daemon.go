@@ -126,7 +126,7 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading_windows: %w", err)
 	}
-	channels, err := d.channels()
+	groups, err := d.channelGroups()
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +137,9 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 		Clock:      d.clock,
 	}
 	if m := opts.Metrics; m != nil {
-		dopts.Observe = func(r notify.Result) { m.AlertResult(r.Channel, r.Err == nil, r.Latency) }
+		dopts.Observe = m.ObserveAlert
 	}
-	d.disp, err = notify.NewDispatcher(st, channels, dopts)
+	d.disp, err = notify.NewGroupedDispatcher(st, groups, dopts)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
@@ -187,42 +187,78 @@ func SMTPConfigFor(cfg *config.Config, opts Options) notify.SMTPConfig {
 	}
 }
 
-func (d *Daemon) channels() ([]notify.Channel, error) {
-	var out []notify.Channel
-	for _, a := range d.cfg.Emergency.Alerts {
-		switch a.Type {
-		case config.AlertSMTP:
-			ch, err := notify.NewSMTP(notify.SMTPChannelConfig{
-				Name:     a.Name,
-				Server:   d.smtpConfig(),
-				From:     d.cfg.SMTP.From,
-				To:       a.To,
-				Location: d.cfg.Location,
-				Clock:    d.clock,
-			})
+// channelGroups builds the alert channels: emergency.alerts as the primary
+// group, emergency.backup as the backup group, each pause's cover as its
+// cover group.
+func (d *Daemon) channelGroups() ([]notify.ChannelGroup, error) {
+	groups := []notify.ChannelGroup{{Group: notify.GroupPrimary}, {Group: notify.GroupBackup}}
+	add := func(g *notify.ChannelGroup, list []config.Alert) error {
+		for _, a := range list {
+			ch, err := d.channel(a)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, ch)
-		case config.AlertWebhook:
-			wc := notify.WebhookConfig{Name: a.Name, URL: a.URL, Format: webhookFormat(a.Format), Location: d.cfg.Location}
-			if a.Secret.IsSet() {
-				secret := a.Secret
-				wc.SecretHeaders = map[string]func(context.Context) (string, error){
-					"Authorization": func(ctx context.Context) (string, error) {
-						v, err := secret.Resolve(ctx)
-						return "Bearer " + v, err
-					},
-				}
-			}
-			ch, err := notify.NewWebhook(wc)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, ch)
+			g.Channels = append(g.Channels, ch)
 		}
+		return nil
 	}
-	return out, nil
+	if err := add(&groups[0], d.cfg.Emergency.Alerts); err != nil {
+		return nil, err
+	}
+	if err := add(&groups[1], d.cfg.Emergency.Backup); err != nil {
+		return nil, err
+	}
+	for i, p := range d.cfg.ReadingWindows.Pauses {
+		g := notify.ChannelGroup{Group: notify.CoverGroup(i)}
+		if err := add(&g, p.Cover); err != nil {
+			return nil, err
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
+}
+
+func (d *Daemon) channel(a config.Alert) (notify.Channel, error) {
+	levels := make([]notify.Level, len(a.Levels))
+	for i, l := range a.Levels {
+		levels[i] = alertLevel(l)
+	}
+	switch a.Type {
+	case config.AlertSMTP:
+		return notify.NewSMTP(notify.SMTPChannelConfig{
+			Name:     a.Name,
+			Server:   d.smtpConfig(),
+			From:     d.cfg.SMTP.From,
+			To:       a.To,
+			Location: d.cfg.Location,
+			Clock:    d.clock,
+			Levels:   levels,
+		})
+	case config.AlertWebhook:
+		wc := notify.WebhookConfig{Name: a.Name, URL: a.URL, Format: webhookFormat(a.Format), Location: d.cfg.Location, Levels: levels, Click: a.Click}
+		if a.Secret.IsSet() {
+			secret := a.Secret
+			wc.SecretHeaders = map[string]func(context.Context) (string, error){
+				"Authorization": func(ctx context.Context) (string, error) {
+					v, err := secret.Resolve(ctx)
+					return "Bearer " + v, err
+				},
+			}
+		}
+		return notify.NewWebhook(wc)
+	}
+	return nil, fmt.Errorf("alert channel %s: unknown type %q", a.Name, a.Type)
+}
+
+// alertLevel maps emergency.alerts[].levels.
+func alertLevel(l config.AlertLevel) notify.Level {
+	switch l {
+	case config.LevelPage:
+		return notify.LevelPage
+	case config.LevelConcern:
+		return notify.LevelConcern
+	}
+	return notify.Level(l) // notify refuses what it does not know
 }
 
 // webhookFormat maps emergency.alerts[].format.

@@ -192,7 +192,7 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 	if err := d.st.Update(func(tx *store.Tx) error {
 		for _, it := range items {
 			if it.alert != nil {
-				if _, err := d.disp.EnqueueTx(tx, *it.alert); err != nil {
+				if _, err := d.disp.EnqueueTx(tx, *it.alert, notify.GroupPrimary); err != nil {
 					return err
 				}
 				alerts = true

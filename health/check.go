@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/clock"
+	"github.com/boundaryd/boundaryd/notify"
 )
 
 // DefaultGrace is how long the IMAP session may be down, or an alert
@@ -18,15 +19,27 @@ type SessionState struct {
 	DownSince time.Time // meaningful while !Up
 }
 
-// AlertState is the alert side as notify's Dispatcher.Health reports it.
+// AlertState is the alert side as notify's Dispatcher reports it.
 type AlertState struct {
 	FailingSince time.Time // zero when every channel's last attempt succeeded
 	OutboxDepth  int       // -1 when the outbox cannot be read
+	// Broken lists the channels that refused an alert for good (a bad
+	// token, an unknown address) and have accepted none since.
+	Broken []BrokenChannel
+}
+
+// BrokenChannel is a channel that refuses alerts until its settings are
+// fixed.
+type BrokenChannel struct {
+	Name  string    `json:"name"`
+	Since time.Time `json:"since"`
+	Error string    `json:"error"` // the refusal, without content or URL
 }
 
 // AlertSource reports alert delivery state; *notify.Dispatcher satisfies it.
 type AlertSource interface {
 	Health() (failingSince time.Time, depth int)
+	Status() []notify.ChannelStatus
 }
 
 // Checker decides whether the daemon is healthy.
@@ -64,6 +77,8 @@ type IMAPReport struct {
 type AlertsReport struct {
 	FailingSince *time.Time `json:"failing_since"` // null while every channel delivers
 	OutboxDepth  int        `json:"outbox_depth"`  // -1: outbox unreadable
+	// Broken lists the channels refusing alerts for good (absent when none).
+	Broken []BrokenChannel `json:"broken,omitempty"`
 }
 
 // Report status values.
@@ -76,7 +91,7 @@ const (
 func (r Report) Healthy() bool { return r.Status == StatusOK }
 
 func (r Report) alertState() AlertState {
-	a := AlertState{OutboxDepth: r.Alerts.OutboxDepth}
+	a := AlertState{OutboxDepth: r.Alerts.OutboxDepth, Broken: r.Alerts.Broken}
 	if r.Alerts.FailingSince != nil {
 		a.FailingSince = *r.Alerts.FailingSince
 	}
@@ -107,7 +122,13 @@ func (c *Checker) alertState() AlertState {
 		return AlertState{}
 	}
 	since, depth := c.Alerts.Health()
-	return AlertState{FailingSince: since, OutboxDepth: depth}
+	a := AlertState{FailingSince: since, OutboxDepth: depth}
+	for _, st := range c.Alerts.Status() {
+		if st.Broken() {
+			a.Broken = append(a.Broken, BrokenChannel{Name: st.Name, Since: st.BrokenSince.UTC(), Error: st.BrokenError})
+		}
+	}
+	return a
 }
 
 func (c *Checker) grace() time.Duration {
@@ -120,7 +141,8 @@ func (c *Checker) grace() time.Duration {
 // Evaluate is the health rule: healthy only while the IMAP session is up
 // (or down for less than grace) and no alert channel has been failing for
 // more than grace. An unreadable outbox is unhealthy at once: new
-// emergencies could not be queued.
+// emergencies could not be queued; so is a channel that refused an alert
+// for good: waiting will not fix a wrong token.
 func Evaluate(now time.Time, grace time.Duration, s SessionState, a AlertState) Report {
 	r := Report{Status: StatusOK, Reasons: []string{}}
 	r.IMAP.Up = s.Up
@@ -160,6 +182,10 @@ func Evaluate(now time.Time, grace time.Duration, s SessionState, a AlertState) 
 	}
 	if a.OutboxDepth < 0 {
 		fail("alert outbox unreadable: new emergencies cannot be queued")
+	}
+	for _, b := range a.Broken {
+		r.Alerts.Broken = append(r.Alerts.Broken, b)
+		fail("alert channel %s refuses alerts (%s); fix its settings: alerts it refused are not retried", b.Name, b.Error)
 	}
 	return r
 }

@@ -11,7 +11,7 @@
 //
 //	m := health.NewMetrics(nil)
 //	disp := notify.NewDispatcher(..., notify.DispatcherOptions{
-//		Observe: func(r notify.Result) { m.AlertResult(r.Channel, r.Err == nil, r.Latency) },
+//		Observe: m.ObserveAlert,
 //	})
 //	srv := &health.Server{Metrics: m, Checker: &health.Checker{Session: m.Session, Alerts: disp}}
 //	go srv.Serve(ctx, cfg.HTTP.Listen)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/clock"
+	"github.com/boundaryd/boundaryd/notify"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -21,15 +22,22 @@ import (
 
 // fakeAlerts stands in for notify's Dispatcher.Health.
 type fakeAlerts struct {
-	mu    sync.Mutex
-	since time.Time
-	depth int
+	mu     sync.Mutex
+	since  time.Time
+	depth  int
+	status []notify.ChannelStatus
 }
 
 func (f *fakeAlerts) Health() (time.Time, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.since, f.depth
+}
+
+func (f *fakeAlerts) Status() []notify.ChannelStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status
 }
 
 func (f *fakeAlerts) set(since time.Time, depth int) {

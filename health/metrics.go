@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/boundaryd/boundaryd/clock"
+	"github.com/boundaryd/boundaryd/notify"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,6 +37,7 @@ type Metrics struct {
 	windows      prometheus.Counter
 	outbox       prometheus.Gauge
 	alertFailing prometheus.Gauge
+	broken       *prometheus.GaugeVec
 
 	mu        sync.Mutex
 	up        bool
@@ -61,7 +63,7 @@ func NewMetrics(c clock.Clock) *Metrics {
 		}, []string{"verdict"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "alerts_total",
-			Help: "Alert delivery attempts by channel and result (delivered or failed).",
+			Help: "Alert delivery attempts by channel and result: delivered, failed (retried) or refused (for good, not retried).",
 		}, []string{"channel", "result"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "alert_latency_seconds",
@@ -100,12 +102,16 @@ func NewMetrics(c clock.Clock) *Metrics {
 			Namespace: namespace, Name: "alert_failing_since_timestamp_seconds",
 			Help: "Unix time since which the longest-failing alert channel has been failing; 0 when all deliver.",
 		}),
+		broken: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "alert_channel_broken",
+			Help: "1 while a channel refuses alerts for good (since its last refusal, until it accepts one), 0 otherwise.",
+		}, []string{"channel"}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.handled, m.alerts, m.latency, m.reconnects, m.sessionUp, m.sessionSince,
-		m.held, m.lastWindow, m.windows, m.outbox, m.alertFailing,
+		m.held, m.lastWindow, m.windows, m.outbox, m.alertFailing, m.broken,
 	)
 	m.downSince = c.Now()
 	m.sessionSince.Set(unixSeconds(m.downSince))
@@ -135,17 +141,55 @@ func (m *Metrics) MessageHandled(verdict string) {
 
 // AlertResult counts one delivery attempt on channel. latency (queued to
 // accepted) is recorded only for accepted attempts, since a failed attempt
-// has no delivery time. For notify.DispatcherOptions.Observe:
+// has no delivery time. (notify.DispatcherOptions.Observe takes ObserveAlert, which also counts refusals.) As a hook:
 //
 //	func(r notify.Result) { m.AlertResult(r.Channel, r.Err == nil, r.Latency) }
 func (m *Metrics) AlertResult(channel string, ok bool, latency time.Duration) {
-	ch := labelValue(channel)
-	result := "failed"
+	o := AlertFailed
 	if ok {
-		result = "delivered"
-		m.latency.WithLabelValues(ch).Observe(latency.Seconds())
+		o = AlertDelivered
 	}
-	m.alerts.WithLabelValues(ch, result).Inc()
+	m.AlertOutcome(channel, o, latency)
+}
+
+// AlertOutcome is what one delivery attempt came to: the result label of
+// boundaryd_alerts_total.
+type AlertOutcome string
+
+// The alert outcomes.
+const (
+	AlertDelivered AlertOutcome = "delivered" // accepted
+	AlertFailed    AlertOutcome = "failed"    // failed, retried later
+	AlertRefused   AlertOutcome = "refused"   // refused for good, not retried
+)
+
+// AlertOutcome counts one delivery attempt on channel with its outcome,
+// records the latency of an accepted one, and keeps the channel's broken
+// gauge: set by a refusal, cleared by an acceptance. For
+// notify.DispatcherOptions.Observe, see ObserveAlert.
+func (m *Metrics) AlertOutcome(channel string, o AlertOutcome, latency time.Duration) {
+	ch := labelValue(channel)
+	switch o {
+	case AlertDelivered:
+		m.latency.WithLabelValues(ch).Observe(latency.Seconds())
+		m.broken.WithLabelValues(ch).Set(0)
+	case AlertRefused:
+		m.broken.WithLabelValues(ch).Set(1)
+	case AlertFailed: // retried: neither accepted nor refused
+	}
+	m.alerts.WithLabelValues(ch, string(o)).Inc()
+}
+
+// ObserveAlert counts a notify.Result: the Observe hook of the dispatcher.
+func (m *Metrics) ObserveAlert(r notify.Result) {
+	o := AlertFailed
+	switch {
+	case r.Err == nil:
+		o = AlertDelivered
+	case r.Permanent:
+		o = AlertRefused
+	}
+	m.AlertOutcome(r.Channel, o, r.Latency)
 }
 
 // Reconnect counts an IMAP session established after a lost one.

@@ -2,6 +2,9 @@ package notify
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -10,11 +13,42 @@ import (
 	"github.com/boundaryd/boundaryd/internal/safetext"
 )
 
-// Alert is what every channel is told about one emergency message. It holds
-// no message content: Excerpt stays empty unless the user enabled
-// include_excerpt, and the subject is never included.
+// Level is how urgent an alert is; each channel takes the levels it was
+// configured for.
+type Level string
+
+// The alert levels (the contract's emergency.alerts[].levels values).
+const (
+	// LevelPage is an emergency: look now, day or night.
+	LevelPage Level = "page"
+	// LevelConcern is a risk signal below a page: a quiet early-look notice.
+	LevelConcern Level = "concern"
+)
+
+// Levels lists every level.
+func Levels() []Level { return []Level{LevelPage, LevelConcern} }
+
+// Kind is what an alert is about: the webhook's "kind" field.
+type Kind string
+
+// The alert kinds.
+const (
+	// KindEmergency is a page about an escalated message.
+	KindEmergency Kind = "emergency"
+	// KindConcern is an early-look notice about held messages.
+	KindConcern Kind = "concern"
+	// KindTest is boundaryd test-alert's clearly marked test page.
+	KindTest Kind = "test"
+)
+
+// Alert is what every channel is told about one emergency message (or a
+// group of them, or a concern). It holds no message content: Excerpt stays
+// empty unless the user enabled include_excerpt, and the subject is never
+// included.
 type Alert struct {
-	Key        string    `json:"key"` // message identity; dedupe key with the channel name
+	// Key is the message (or page) identity. The outbox de-duplicates on
+	// (DedupeKey(), channel), and the delivery is noted on Key's audit entry.
+	Key        string    `json:"key"`
 	MessageID  string    `json:"message_id"`
 	FromName   string    `json:"from_name,omitempty"`
 	FromAddr   string    `json:"from"`
@@ -24,36 +58,120 @@ type Alert struct {
 	Mailbox    string    `json:"mailbox"`
 	Excerpt    string    `json:"excerpt,omitempty"`
 	Lang       string    `json:"lang,omitempty"` // a language tag read by locale.Of: "en" (default), "fr"
+	// Kind is what the alert is about; empty means KindConcern for a
+	// concern-level alert and KindEmergency otherwise.
+	Kind Kind `json:"kind,omitempty"`
+	// Level routes the alert to the channels that take it; empty means
+	// LevelConcern for a KindConcern alert and LevelPage otherwise (alerts
+	// queued before levels existed were all pages).
+	Level Level `json:"level,omitempty"`
+	// Repeat is 0 for the first page and N for its Nth repeat.
+	Repeat int `json:"repeat,omitempty"`
+	// Count is how many messages are folded into this alert (0 and 1 both
+	// mean one).
+	Count int `json:"count,omitempty"`
+	// More is, for a summary page sent at the hourly cap, how many more
+	// messages are flagged beyond it.
+	More int `json:"more,omitempty"`
+}
+
+// Normalized returns a with Kind, Level and Count filled in, or an error
+// when one of them is not a known value.
+func (a Alert) Normalized() (Alert, error) {
+	if a.Kind == "" {
+		a.Kind = KindEmergency
+		if a.Level == LevelConcern {
+			a.Kind = KindConcern
+		}
+	}
+	if a.Level == "" {
+		a.Level = LevelPage
+		if a.Kind == KindConcern {
+			a.Level = LevelConcern
+		}
+	}
+	switch a.Kind {
+	case KindEmergency, KindConcern, KindTest:
+	default:
+		return a, fmt.Errorf("notify: unknown alert kind %q", a.Kind)
+	}
+	switch a.Level {
+	case LevelPage, LevelConcern:
+	default:
+		return a, fmt.Errorf("notify: unknown alert level %q", a.Level)
+	}
+	if a.Repeat < 0 || a.Count < 0 || a.More < 0 {
+		return a, errors.New("notify: negative repeat, count or more")
+	}
+	if a.Count == 0 {
+		a.Count = 1
+	}
+	return a, nil
+}
+
+// DedupeKey is the outbox key of this alert: Key for a first page, with
+// "#c" for a concern notice, "#t" for a test and "#rN" for the Nth repeat,
+// so that a repeat is its own entry and, enqueued twice (a crash between
+// queueing it and recording that it was queued), is still sent once.
+func (a Alert) DedupeKey() string {
+	a = a.normal()
+	k := a.Key
+	switch a.Kind {
+	case KindEmergency:
+	case KindConcern:
+		k += "#c"
+	case KindTest:
+		k += "#t"
+	}
+	if a.Repeat > 0 {
+		k += "#r" + strconv.Itoa(a.Repeat)
+	}
+	return k
+}
+
+func (a Alert) normal() Alert {
+	n, _ := a.Normalized() // entries were checked when queued
+	return n
 }
 
 type alertView struct {
-	Who, When, Rules, Categories, Mailbox, Excerpt string
+	Headline, Notice, Who, When, Rules, Categories, Mailbox, Excerpt, More string
 }
 
 // The templates are written by hand for each language (no machine translation):
 // short enough for an SMS gateway, complete enough to act on.
 var (
-	alertEN = template.Must(template.New("en").Parse(`EMERGENCY (boundaryd): a message matched your emergency rules.
+	alertEN = template.Must(template.New("en").Parse(`{{.Headline}}
+{{- if .Notice}}
+{{.Notice}}{{end}}
+{{- if .Who}}
 
 From: {{.Who}}
 Received: {{.When}}
 Rules: {{.Rules}}
 {{- if .Categories}}
 Categories: {{.Categories}}{{end}}
-Where to look: in your inbox ({{.Mailbox}}), flagged.
+Where to look: {{.Mailbox}}{{end}}
+{{- if .More}}
+{{.More}}{{end}}
 {{- if .Excerpt}}
 
 Excerpt:
 {{.Excerpt}}{{end}}
 `))
-	alertFR = template.Must(template.New("fr").Parse(`URGENCE (boundaryd) : un message correspond à vos règles d'urgence.
+	alertFR = template.Must(template.New("fr").Parse(`{{.Headline}}
+{{- if .Notice}}
+{{.Notice}}{{end}}
+{{- if .Who}}
 
 De : {{.Who}}
 Reçu : {{.When}}
 Règles : {{.Rules}}
 {{- if .Categories}}
 Catégories : {{.Categories}}{{end}}
-Où regarder : dans votre boîte de réception ({{.Mailbox}}), message signalé par un drapeau.
+Où regarder : {{.Mailbox}}{{end}}
+{{- if .More}}
+{{.More}}{{end}}
 {{- if .Excerpt}}
 
 Extrait :
@@ -61,22 +179,69 @@ Extrait :
 `))
 )
 
-// Text renders the alert body in a.Lang, with times in loc (UTC when nil).
+// Text renders the alert body in a.Lang, with times in loc (UTC when nil):
+// what it is (page, repeat, folded messages, concern, test), who wrote and
+// when, and where to look.
 func (a Alert) Text(loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}
+	a = a.normal()
 	l := locale.Of(a.Lang)
+	mailbox := oneLine(a.Mailbox)
+	if mailbox == "" {
+		mailbox = "INBOX"
+	}
 	v := alertView{
 		Who:        a.who(),
-		When:       l.DateTime(a.Received.In(loc), locale.Form{Year: true}) + " (" + loc.String() + ")",
 		Rules:      oneLine(strings.Join(a.Rules, ", ")),
 		Categories: oneLine(strings.Join(a.Categories, ", ")),
-		Mailbox:    oneLine(a.Mailbox),
 		Excerpt:    cleanText(a.Excerpt),
 	}
-	if v.Mailbox == "" {
-		v.Mailbox = "INBOX"
+	if !a.Received.IsZero() {
+		v.When = l.DateTime(a.Received.In(loc), locale.Form{Year: true}) + " (" + loc.String() + ")"
+	}
+	switch a.Kind {
+	case KindTest:
+		v.Headline = locale.Pick(l,
+			"TEST (boundaryd): this is a test alert from boundaryd test-alert. No message needs you; nothing to do.",
+			"TEST (boundaryd) : ceci est une alerte de test envoyée par boundaryd test-alert. Aucun message ne vous attend ; rien à faire.")
+		v.Mailbox = mailbox
+	case KindConcern:
+		if a.Count > 1 {
+			v.Headline = locale.Pick(l,
+				fmt.Sprintf("Early look (boundaryd): %d held messages from this person show a worrying sign, below an emergency.", a.Count),
+				fmt.Sprintf("À regarder (boundaryd) : %d messages retenus de cette personne montrent un signe inquiétant, sans être une urgence.", a.Count))
+		} else {
+			v.Headline = locale.Pick(l,
+				"Early look (boundaryd): a held message shows a worrying sign, below an emergency.",
+				"À regarder (boundaryd) : un message retenu montre un signe inquiétant, sans être une urgence.")
+		}
+		v.Notice = locale.Pick(l, "It stays held until your reading time unless you choose to read it now.",
+			"Il reste retenu jusqu'à votre heure de lecture, sauf si vous choisissez de le lire maintenant.")
+		v.Mailbox = locale.Pick(l, "in the hold folder", "dans le dossier des messages retenus")
+	case KindEmergency:
+		if a.Count > 1 {
+			v.Headline = locale.Pick(l,
+				fmt.Sprintf("EMERGENCY (boundaryd): %d messages from this person matched your emergency rules.", a.Count),
+				fmt.Sprintf("URGENCE (boundaryd) : %d messages de cette personne correspondent à vos règles d'urgence.", a.Count))
+		} else {
+			v.Headline = locale.Pick(l,
+				"EMERGENCY (boundaryd): a message matched your emergency rules.",
+				"URGENCE (boundaryd) : un message correspond à vos règles d'urgence.")
+		}
+		v.Mailbox = locale.Pick(l, "in your inbox ("+mailbox+"), flagged.",
+			"dans votre boîte de réception ("+mailbox+"), message signalé par un drapeau.")
+	}
+	if a.Repeat > 0 {
+		v.Notice = locale.Pick(l,
+			notice(l, a.Repeat)+": not yet seen. Open the message, or remove its flag, to stop these alerts.",
+			notice(l, a.Repeat)+" : pas encore vu. Ouvrez le message, ou retirez son drapeau, pour arrêter ces alertes.")
+	}
+	if a.More > 0 {
+		v.More = locale.Pick(l,
+			fmt.Sprintf("And %d more flagged in your inbox, without an alert of their own (too many this hour).", a.More),
+			fmt.Sprintf("Et %d autres signalés dans votre boîte de réception, sans alerte séparée (trop pour cette heure).", a.More))
 	}
 	var b bytes.Buffer
 	// The template and view are fixed; Execute can only fail on a write
@@ -85,10 +250,15 @@ func (a Alert) Text(loc *time.Location) string {
 	return b.String()
 }
 
-// Title is the one-line summary used as mail subject and ntfy title.
-// It always carries the address: a display name alone can claim to be
-// anyone.
+// Title is the one-line summary used as mail subject and ntfy title: page
+// or concern, the notice number of a repeat, the folded count. It always
+// carries the address: a display name alone can claim to be anyone.
 func (a Alert) Title() string {
+	a = a.normal()
+	l := locale.Of(a.Lang)
+	if a.Kind == KindTest {
+		return locale.Pick(l, "TEST: boundaryd test alert, nothing to do", "TEST : alerte de test boundaryd, rien à faire")
+	}
 	name, addr := truncate(oneLine(a.FromName), 60), truncate(oneLine(a.FromAddr), 120)
 	who := addr
 	if name != "" && addr != "" {
@@ -96,7 +266,42 @@ func (a Alert) Title() string {
 	} else if addr == "" {
 		who = name
 	}
-	return locale.Pick(locale.Of(a.Lang), "EMERGENCY: message from ", "URGENCE : message de ") + who
+	head := locale.Pick(l, "EMERGENCY", "URGENCE")
+	if a.Kind == KindConcern || a.Level == LevelConcern {
+		head = locale.Pick(l, "Early look", "À regarder")
+	}
+	if a.Repeat > 0 {
+		head += " (" + notice(l, a.Repeat) + ")"
+	}
+	what := locale.Pick(l, "message from ", "message de ")
+	if a.Count > 1 {
+		what = locale.Pick(l, fmt.Sprintf("%d messages from ", a.Count), fmt.Sprintf("%d messages de ", a.Count))
+	}
+	t := head + locale.Pick(l, ": ", " : ") + what + who
+	if a.More > 0 {
+		t += locale.Pick(l, fmt.Sprintf(" (+%d more flagged)", a.More), fmt.Sprintf(" (+%d autres signalés)", a.More))
+	}
+	return t
+}
+
+// notice names the Nth repeat's place: repeat 1 is the "2nd notice".
+func notice(l locale.Lang, repeat int) string {
+	n := repeat + 1
+	return locale.Pick(l, ordinalEN(n)+" notice", strconv.Itoa(n)+"e avis")
+}
+
+func ordinalEN(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }
 
 func (a Alert) who() string {

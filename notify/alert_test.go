@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boundaryd/boundaryd/internal/locale"
 )
 
 // The alert reads its language tag the way the digest and the acknowledgement do, and writes the received
@@ -50,5 +52,42 @@ func TestAlertHidesNoTrick(t *testing.T) {
 	}
 	if txt := a.Text(paris(t)); strings.ContainsAny(txt, "\u200b\u202e\u202c\r") {
 		t.Errorf("alert text keeps hidden characters: %q", txt)
+	}
+}
+
+// Kind and level fill each other in; an alert queued before they existed
+// is a page; unknown values are refused.
+func TestAlertNormalized(t *testing.T) {
+	for _, tc := range []struct {
+		in          Alert
+		kind        Kind
+		level       Level
+		key         string
+		wantRefused bool
+	}{
+		{Alert{Key: "k"}, KindEmergency, LevelPage, "k", false},
+		{Alert{Key: "k", Repeat: 2}, KindEmergency, LevelPage, "k#r2", false},
+		{Alert{Key: "k", Level: LevelConcern}, KindConcern, LevelConcern, "k#c", false},
+		{Alert{Key: "k", Kind: KindConcern}, KindConcern, LevelConcern, "k#c", false},
+		{Alert{Key: "k", Kind: KindTest}, KindTest, LevelPage, "k#t", false},
+		{Alert{Key: "k", Level: "loud"}, "", "", "", true},
+		{Alert{Key: "k", Kind: "spam"}, "", "", "", true},
+		{Alert{Key: "k", Repeat: -1}, "", "", "", true},
+	} {
+		got, err := tc.in.Normalized()
+		if tc.wantRefused {
+			if err == nil {
+				t.Errorf("%+v accepted", tc.in)
+			}
+			continue
+		}
+		if err != nil || got.Kind != tc.kind || got.Level != tc.level || got.Count != 1 || tc.in.DedupeKey() != tc.key {
+			t.Errorf("%+v: %s/%s count %d key %q, %v; want %s/%s 1 %q", tc.in, got.Kind, got.Level, got.Count, tc.in.DedupeKey(), err, tc.kind, tc.level, tc.key)
+		}
+	}
+	for n, want := range map[int]string{1: "2nd", 2: "3rd", 3: "4th", 10: "11th", 11: "12th", 12: "13th", 20: "21st", 21: "22nd", 102: "103rd"} {
+		if got := notice(locale.English, n); got != want+" notice" {
+			t.Errorf("repeat %d: %q, want %q", n, got, want+" notice")
+		}
 	}
 }

@@ -96,7 +96,7 @@ func TestKillNineRepeatsAtMostOneAlert(t *testing.T) {
 	}
 	// Re-enqueueing everything (as a re-scan would) must add nothing.
 	for i := 0; i < crashAlerts; i++ {
-		if n, err := d.Enqueue(crashAlert(i)); err != nil || n != 0 {
+		if n, err := d.Enqueue(crashAlert(i), GroupPrimary); err != nil || n != 0 {
 			t.Errorf("re-enqueue %d added %d (%v)", i, n, err)
 		}
 	}
@@ -138,7 +138,7 @@ func crashChild() {
 		os.Exit(2)
 	}
 	for i := 0; i < crashAlerts; i++ {
-		if _, err := d.Enqueue(crashAlert(i)); err != nil {
+		if _, err := d.Enqueue(crashAlert(i), GroupPrimary); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}

@@ -1,11 +1,14 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -18,18 +21,74 @@ import (
 type Channel interface {
 	// Name is stable across restarts: it keys the outbox and de-duplication.
 	Name() string
-	// Send returns nil only when the destination accepted the alert.
+	// Send returns nil only when the destination accepted the alert. An
+	// error wrapped by Permanent means the destination refused it for good
+	// (a bad token, an unknown address): it is not retried.
 	Send(ctx context.Context, a Alert) error
+}
+
+// LevelChannel is a Channel that takes only some levels; a Channel without
+// this method takes every level.
+type LevelChannel interface {
+	Channel
+	// Levels are the levels the channel takes.
+	Levels() []Level
+}
+
+// Group is a set of channels an alert is addressed to. The dispatcher
+// never picks a group itself: whoever enqueues says which.
+type Group string
+
+// The fixed groups; CoverGroup names the others.
+const (
+	// GroupPrimary is emergency.alerts: first pages and their repeats.
+	GroupPrimary Group = "primary"
+	// GroupBackup is emergency.backup: pages still unseen after the repeats.
+	GroupBackup Group = "backup"
+)
+
+// CoverGroup is the cover channels of reading_windows.pauses[pause]: pages
+// during that pause.
+func CoverGroup(pause int) Group { return Group("cover:" + strconv.Itoa(pause)) }
+
+// ChannelGroup is the channels of one group.
+type ChannelGroup struct {
+	Group    Group
+	Channels []Channel
+}
+
+// PermanentError is a refusal that retrying cannot change.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent marks err as a refusal for good (nil stays nil).
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PermanentError{Err: err}
+}
+
+// IsPermanent reports whether err is, or wraps, a PermanentError.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
 }
 
 // Result describes one delivery attempt, for metrics.
 type Result struct {
 	Channel  string
+	Group    Group
 	Key      string
 	Attempt  int           // 1 for the first attempt
 	Err      error         // nil when accepted
 	Duration time.Duration // of this attempt
 	Latency  time.Duration // from enqueue to acceptance (when Err is nil)
+	// Permanent: the channel refused for good; the entry was recorded as
+	// failed and dropped, and the channel is marked broken.
+	Permanent bool
 }
 
 // DispatcherOptions tune the Dispatcher. The zero value gives production
@@ -91,31 +150,51 @@ type Dispatcher struct {
 }
 
 type worker struct {
-	ch   Channel
-	kick chan struct{}
+	ch     Channel
+	group  Group
+	levels []Level // nil: every level
+	kick   chan struct{}
 
 	mu           sync.Mutex
 	failingSince time.Time // zero while healthy
 	lastErr      string
+	brokenSince  time.Time // last refusal for good; zero after a success
+	brokenErr    string
 }
 
-// NewDispatcher prepares delivery of st's outbox to channels, whose names
-// must be unique. Failure times of entries left pending by an earlier run are
-// taken over, so health and the 5-minute alarm survive a restart.
+func (w *worker) takes(l Level) bool { return w.levels == nil || slices.Contains(w.levels, l) }
+
+// NewDispatcher is NewGroupedDispatcher with every channel in GroupPrimary.
 func NewDispatcher(st *store.Store, channels []Channel, opts DispatcherOptions) (*Dispatcher, error) {
+	return NewGroupedDispatcher(st, []ChannelGroup{{Group: GroupPrimary, Channels: channels}}, opts)
+}
+
+// NewGroupedDispatcher prepares delivery of st's outbox to the channels of
+// groups, whose names must be unique across every group. Failure times of
+// entries left pending by an earlier run, and refusals for good, are taken
+// over, so health and the 5-minute alarm survive a restart.
+func NewGroupedDispatcher(st *store.Store, groups []ChannelGroup, opts DispatcherOptions) (*Dispatcher, error) {
 	opts = opts.withDefaults()
 	d := &Dispatcher{st: st, opts: opts, log: opts.Logger, byName: map[string]*worker{}}
-	for _, ch := range channels {
-		name := ch.Name()
-		if name == "" {
-			return nil, errors.New("notify: channel with an empty name")
+	for _, g := range groups {
+		if g.Group == "" {
+			return nil, errors.New("notify: channel group without a name")
 		}
-		if _, dup := d.byName[name]; dup {
-			return nil, fmt.Errorf("notify: two channels named %q", name)
+		for _, ch := range g.Channels {
+			name := ch.Name()
+			if name == "" {
+				return nil, errors.New("notify: channel with an empty name")
+			}
+			if _, dup := d.byName[name]; dup {
+				return nil, fmt.Errorf("notify: two channels named %q", name)
+			}
+			w := &worker{ch: ch, group: g.Group, kick: make(chan struct{}, 1)}
+			if lc, ok := ch.(LevelChannel); ok {
+				w.levels = append([]Level{}, lc.Levels()...)
+			}
+			d.workers = append(d.workers, w)
+			d.byName[name] = w
 		}
-		w := &worker{ch: ch, kick: make(chan struct{}, 1)}
-		d.workers = append(d.workers, w)
-		d.byName[name] = w
 	}
 	pending, err := st.OutboxPending("")
 	if err != nil {
@@ -130,15 +209,31 @@ func NewDispatcher(st *store.Store, channels []Channel, opts DispatcherOptions) 
 			w.failingSince, w.lastErr = e.FirstFailure, e.LastError
 		}
 	}
+	// A channel refusing for good stays marked across a restart, until it
+	// accepts an alert.
+	refusals, err := st.ChannelRefusals()
+	if err != nil {
+		return nil, fmt.Errorf("notify: read channel refusals: %w", err)
+	}
+	for _, r := range refusals {
+		if w := d.byName[r.Channel]; w != nil {
+			w.brokenSince, w.brokenErr = r.At, r.Error
+		}
+	}
 	return d, nil
 }
 
-// Enqueue durably records one outbox entry per channel for a and wakes the
-// senders. Pairs (a.Key, channel) already pending or delivered are skipped;
-// added counts the new entries.
-func (d *Dispatcher) Enqueue(a Alert) (added int, err error) {
+// Enqueue durably records one outbox entry for a on every channel of the
+// groups to that takes a's level (every channel of them for a KindTest
+// alert), and wakes the senders. Pairs
+// (a.DedupeKey(), channel) already pending, delivered or refused are
+// skipped; added counts the new entries. At least one group is required:
+// the caller decides who is told (primary for first pages and repeats,
+// backup after the repeats, a pause's cover during it). A group without
+// channels adds nothing.
+func (d *Dispatcher) Enqueue(a Alert, to ...Group) (added int, err error) {
 	err = d.st.Update(func(tx *store.Tx) error {
-		added, err = d.EnqueueTx(tx, a)
+		added, err = d.EnqueueTx(tx, a, to...)
 		return err
 	})
 	if err != nil {
@@ -151,19 +246,32 @@ func (d *Dispatcher) Enqueue(a Alert) (added int, err error) {
 }
 
 // EnqueueTx is Enqueue inside the caller's transaction, so an alert can be
-// committed together with the message's handled record. Call Kick after the
-// commit.
-func (d *Dispatcher) EnqueueTx(tx *store.Tx, a Alert) (int, error) {
+// committed together with the message's handled record (or a repeat with
+// the state that says it was sent). Call Kick after the commit.
+func (d *Dispatcher) EnqueueTx(tx *store.Tx, a Alert, to ...Group) (int, error) {
 	if a.Key == "" {
 		return 0, errors.New("notify: alert without a key")
+	}
+	if len(to) == 0 {
+		return 0, errors.New("notify: alert without a target group")
+	}
+	a, err := a.Normalized()
+	if err != nil {
+		return 0, err
 	}
 	payload, err := json.Marshal(a)
 	if err != nil {
 		return 0, fmt.Errorf("notify: encode alert: %w", err)
 	}
+	key := a.DedupeKey()
 	added := 0
 	for _, w := range d.workers {
-		_, ok, err := tx.Enqueue(a.Key, w.ch.Name(), payload)
+		// A test goes through every channel of the groups, whatever its
+		// levels: test-alert proves each one works.
+		if !slices.Contains(to, w.group) || (a.Kind != KindTest && !w.takes(a.Level)) {
+			continue
+		}
+		_, ok, err := tx.EnqueueFor(key, a.Key, w.ch.Name(), payload)
 		if err != nil {
 			return 0, fmt.Errorf("notify: enqueue for %s: %w", w.ch.Name(), err)
 		}
@@ -172,6 +280,30 @@ func (d *Dispatcher) EnqueueTx(tx *store.Tx, a Alert) (int, error) {
 		}
 	}
 	return added, nil
+}
+
+// Groups returns the groups that have at least one channel, in
+// configuration order (test-alert addresses them all).
+func (d *Dispatcher) Groups() []Group {
+	var out []Group
+	for _, w := range d.workers {
+		if !slices.Contains(out, w.group) {
+			out = append(out, w.group)
+		}
+	}
+	return out
+}
+
+// Targets returns the names of the channels of the groups to that take
+// level l, in configuration order: whom an Enqueue would reach.
+func (d *Dispatcher) Targets(l Level, to ...Group) []string {
+	var out []string
+	for _, w := range d.workers {
+		if slices.Contains(to, w.group) && w.takes(l) {
+			out = append(out, w.ch.Name())
+		}
+	}
+	return out
 }
 
 // Kick wakes every channel to send what is due now.
@@ -240,9 +372,12 @@ func (d *Dispatcher) dropOrphans() {
 
 func (d *Dispatcher) runWorker(ctx context.Context, w *worker) {
 	for {
-		next := d.drain(ctx, w)
+		next, again := d.drain(ctx, w)
 		if ctx.Err() != nil {
 			return
+		}
+		if again {
+			continue
 		}
 		var wake <-chan time.Time
 		if !next.IsZero() {
@@ -257,57 +392,101 @@ func (d *Dispatcher) runWorker(ctx context.Context, w *worker) {
 	}
 }
 
-// drain sends w's due entries in enqueue order and returns when to look
-// again (zero: nothing pending). After a failure the pass stops: the other
-// due entries would fail the same way, and the failed one will probe the
-// channel again at its retry time.
-func (d *Dispatcher) drain(ctx context.Context, w *worker) time.Time {
+// due is one pending entry with its decoded alert.
+type due struct {
+	e     store.OutboxEntry
+	a     Alert
+	bad   error // payload unreadable
+	first bool  // a first page: before repeats, summaries and notices
+}
+
+// order sorts a channel's entries for sending: first pages (Repeat 0, not a
+// summary) before everything else, so one sender's flood of repeats never
+// delays another sender's first page; within each class the oldest first.
+func order(entries []store.OutboxEntry) []due {
+	out := make([]due, len(entries))
+	for i, e := range entries {
+		out[i].e = e
+		if err := json.Unmarshal(e.Payload, &out[i].a); err != nil {
+			out[i].bad, out[i].first = err, true
+			continue
+		}
+		a := out[i].a.normal()
+		out[i].a = a
+		out[i].first = a.Level == LevelPage && a.Repeat == 0 && a.More == 0
+	}
+	slices.SortStableFunc(out, func(x, y due) int {
+		if x.first != y.first {
+			if x.first {
+				return -1
+			}
+			return 1
+		}
+		if c := x.e.Created.Compare(y.e.Created); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.e.ID, y.e.ID)
+	})
+	return out
+}
+
+// drain sends w's due entries in order (see order) and returns when to look
+// again (zero: nothing pending). again means: look again now, because new
+// entries were queued during the pass (a first page may have to go before
+// the rest). After a failure the pass stops: the other due entries would
+// fail the same way, and the failed one will probe the channel again at its
+// retry time. After a refusal for good the pass goes on: each entry is
+// tried, recorded and dropped on its own.
+func (d *Dispatcher) drain(ctx context.Context, w *worker) (next time.Time, again bool) {
 	name := w.ch.Name()
 	entries, err := d.st.OutboxPending(name)
 	if err != nil {
 		d.log.Error("alert outbox unreadable", "channel", name, "err", err)
-		return d.opts.Clock.Now().Add(d.opts.MinBackoff)
+		return d.opts.Clock.Now().Add(d.opts.MinBackoff), false
 	}
-	var next time.Time
 	later := func(t time.Time) {
 		if next.IsZero() || t.Before(next) {
 			next = t
 		}
 	}
-	for i, e := range entries {
+	list := order(entries)
+	for i, it := range list {
 		now := d.opts.Clock.Now()
-		if e.NextAttempt.After(now) {
-			later(e.NextAttempt)
+		if it.e.NextAttempt.After(now) {
+			later(it.e.NextAttempt)
 			continue
 		}
 		if ctx.Err() != nil {
-			return time.Time{}
+			return time.Time{}, false
 		}
-		ok, retryAt := d.attempt(ctx, w, e)
-		if ok {
-			continue
-		}
+		ok, retryAt := d.attempt(ctx, w, it)
 		if ctx.Err() != nil {
-			return time.Time{}
+			return time.Time{}, false
 		}
-		later(retryAt)
-		for _, rest := range entries[i+1:] {
-			if rest.NextAttempt.After(now) {
-				later(rest.NextAttempt)
+		if !ok {
+			later(retryAt)
+			for _, rest := range list[i+1:] {
+				if rest.e.NextAttempt.After(now) {
+					later(rest.e.NextAttempt)
+				}
 			}
+			return next, false
 		}
-		return next
+		select {
+		case <-w.kick:
+			return time.Time{}, true
+		default:
+		}
 	}
-	return next
+	return next, false
 }
 
-// attempt sends one entry and records the outcome; on failure it returns
-// when to retry.
-func (d *Dispatcher) attempt(ctx context.Context, w *worker, e store.OutboxEntry) (ok bool, retryAt time.Time) {
-	name := w.ch.Name()
-	var a Alert
-	if err := json.Unmarshal(e.Payload, &a); err != nil {
-		d.log.Error("alert outbox entry unreadable, dropped", "channel", name, "outbox_id", e.ID, "err", err)
+// attempt sends one entry and records the outcome. ok is false only for a
+// failure worth retrying, with when to retry.
+func (d *Dispatcher) attempt(ctx context.Context, w *worker, it due) (ok bool, retryAt time.Time) {
+	name, e, a := w.ch.Name(), it.e, it.a
+	if it.bad != nil {
+		d.log.Error("alert outbox entry unreadable, dropped", "channel", name, "outbox_id", e.ID, "err", it.bad)
 		if err := d.st.Update(func(tx *store.Tx) error { return tx.Drop(e.ID) }); err != nil {
 			d.log.Error("alert outbox: drop entry", "outbox_id", e.ID, "err", err)
 		}
@@ -322,8 +501,9 @@ func (d *Dispatcher) attempt(ctx context.Context, w *worker, e store.OutboxEntry
 		// Shutting down: not the channel's fault; retried at next start.
 		return false, time.Time{}
 	}
-	res := Result{Channel: name, Key: e.Key, Attempt: e.Attempts + 1, Err: err, Duration: at.Sub(start)}
-	if err == nil {
+	res := Result{Channel: name, Group: w.group, Key: e.Key, Attempt: e.Attempts + 1, Err: err, Duration: at.Sub(start)}
+	switch {
+	case err == nil:
 		res.Latency = at.Sub(e.Created)
 		// A crash before this commit resends this one alert on this channel:
 		// the only duplicate the design allows.
@@ -331,10 +511,31 @@ func (d *Dispatcher) attempt(ctx context.Context, w *worker, e store.OutboxEntry
 			d.log.Error("alert delivered but not recorded; it may be sent again", "channel", name, "outbox_id", e.ID, "err", uerr)
 		}
 		w.mu.Lock()
+		wasBroken := !w.brokenSince.IsZero()
 		w.failingSince, w.lastErr = time.Time{}, ""
+		w.brokenSince, w.brokenErr = time.Time{}, ""
 		w.mu.Unlock()
+		if wasBroken {
+			d.log.Info("alert channel accepts alerts again", "channel", name)
+		}
 		d.log.Info("alert delivered", "channel", name, "outbox_id", e.ID, "attempt", res.Attempt, "latency", res.Latency.Round(time.Millisecond))
 		d.log.Debug("alert delivered detail", "channel", name, "message_id", a.MessageID)
+		d.observe(res)
+		return true, time.Time{}
+	case IsPermanent(err):
+		// Retrying cannot help (Alertmanager's Retrier draws the same
+		// line): record the refusal on the message's history, drop the
+		// entry, mark the channel broken for /healthz, and go on with the
+		// others.
+		res.Permanent = true
+		if uerr := d.st.Update(func(tx *store.Tx) error { return tx.Fail(e.ID, at, err.Error()) }); uerr != nil {
+			d.log.Error("alert outbox: record refused alert", "channel", name, "outbox_id", e.ID, "err", uerr)
+		}
+		w.mu.Lock()
+		w.brokenSince, w.brokenErr = at, err.Error()
+		w.failingSince, w.lastErr = time.Time{}, ""
+		w.mu.Unlock()
+		d.log.Error("alert channel refused the alert for good; not retried: fix the channel's settings", "channel", name, "outbox_id", e.ID, "attempt", res.Attempt, "err", err)
 		d.observe(res)
 		return true, time.Time{}
 	}
@@ -382,7 +583,11 @@ func (d *Dispatcher) alarmLoop(ctx context.Context) {
 		attrs := []any{"since", since.Format(time.RFC3339), "for", failing.Round(time.Second), "pending", depth}
 		for _, w := range d.workers {
 			w.mu.Lock()
-			attrs = append(attrs, slog.String("channel."+w.ch.Name(), w.lastErr))
+			msg := w.lastErr
+			if msg == "" {
+				msg = w.brokenErr
+			}
+			attrs = append(attrs, slog.String("channel."+w.ch.Name(), msg))
 			w.mu.Unlock()
 		}
 		d.log.Error("every alert channel is failing: emergencies are not reaching you", attrs...)
@@ -398,6 +603,9 @@ func (d *Dispatcher) allFailingSince() (since time.Time, all bool) {
 	for _, w := range d.workers {
 		w.mu.Lock()
 		f := w.failingSince
+		if f.IsZero() {
+			f = w.brokenSince
+		}
 		w.mu.Unlock()
 		if f.IsZero() {
 			return time.Time{}, false
@@ -430,17 +638,30 @@ func (d *Dispatcher) Health() (failingSince time.Time, depth int) {
 
 // ChannelStatus is one channel's state for a health report.
 type ChannelStatus struct {
-	Name         string
+	Name  string
+	Group Group
+	// Levels are the levels the channel takes (nil: every level).
+	Levels       []Level
 	FailingSince time.Time // zero while healthy
 	LastError    string
+	// BrokenSince is the channel's last refusal for good (a 4xx, an SMTP
+	// 5xx); zero when none happened since its last accepted alert.
+	BrokenSince time.Time
+	// BrokenError is that refusal's error (no content, no URL).
+	BrokenError string
 }
+
+// Broken reports whether the channel refused an alert for good and has
+// accepted none since.
+func (s ChannelStatus) Broken() bool { return !s.BrokenSince.IsZero() }
 
 // Status reports each channel's state, in configuration order.
 func (d *Dispatcher) Status() []ChannelStatus {
 	out := make([]ChannelStatus, 0, len(d.workers))
 	for _, w := range d.workers {
 		w.mu.Lock()
-		out = append(out, ChannelStatus{Name: w.ch.Name(), FailingSince: w.failingSince, LastError: w.lastErr})
+		out = append(out, ChannelStatus{Name: w.ch.Name(), Group: w.group, Levels: w.levels, FailingSince: w.failingSince, LastError: w.lastErr,
+			BrokenSince: w.brokenSince, BrokenError: w.brokenErr})
 		w.mu.Unlock()
 	}
 	return out

@@ -83,7 +83,7 @@ func TestDeliveryToBothChannels(t *testing.T) {
 	runDispatcher(t, d)
 
 	start := time.Now()
-	if n, err := d.Enqueue(sampleAlert("k1")); err != nil || n != 2 {
+	if n, err := d.Enqueue(sampleAlert("k1"), GroupPrimary); err != nil || n != 2 {
 		t.Fatalf("Enqueue = %d, %v; want 2 entries", n, err)
 	}
 	m := recv(t, ms.C, "mail")
@@ -196,7 +196,7 @@ func TestSMTPRefusesThenAccepts(t *testing.T) {
 		t.Fatal(err)
 	}
 	runDispatcher(t, d)
-	if _, err := d.Enqueue(sampleAlert("k1")); err != nil {
+	if _, err := d.Enqueue(sampleAlert("k1"), GroupPrimary); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
@@ -240,7 +240,7 @@ func TestRestartDeliversPendingNeverResendsDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := runDispatcher(t, d)
-	if _, err := d.Enqueue(sampleAlert("k1")); err != nil {
+	if _, err := d.Enqueue(sampleAlert("k1"), GroupPrimary); err != nil {
 		t.Fatal(err)
 	}
 	recv(t, hk.reqs, "webhook request")
@@ -276,7 +276,7 @@ func TestRestartDeliversPendingNeverResendsDelivered(t *testing.T) {
 	}
 	runDispatcher(t, d)
 	recv(t, ms.C, "mail")
-	if n, err := d.Enqueue(sampleAlert("k1")); err != nil || n != 0 {
+	if n, err := d.Enqueue(sampleAlert("k1"), GroupPrimary); err != nil || n != 0 {
 		t.Errorf("re-enqueue after restart added %d (%v), want 0", n, err)
 	}
 	expectNone(t, hk.reqs, "webhook resend")
@@ -305,15 +305,15 @@ func TestDedupe(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Twice before running, once more after delivery.
-	n1, _ := d.Enqueue(sampleAlert("same"))
-	n2, _ := d.Enqueue(sampleAlert("same"))
+	n1, _ := d.Enqueue(sampleAlert("same"), GroupPrimary)
+	n2, _ := d.Enqueue(sampleAlert("same"), GroupPrimary)
 	if n1 != 2 || n2 != 0 {
 		t.Errorf("enqueue counts %d, %d; want 2, 0", n1, n2)
 	}
 	runDispatcher(t, d)
 	recv(t, ms.C, "mail")
 	recv(t, hk.reqs, "webhook request")
-	if n, _ := d.Enqueue(sampleAlert("same")); n != 0 {
+	if n, _ := d.Enqueue(sampleAlert("same"), GroupPrimary); n != 0 {
 		t.Errorf("enqueue after delivery added %d", n)
 	}
 	d.Kick()
@@ -521,7 +521,7 @@ func TestAllChannelsFailingLogsError(t *testing.T) {
 	runDispatcher(t, d)
 	a := sampleAlert("k")
 	a.Excerpt = "the pills are ready"
-	if _, err := d.Enqueue(a); err != nil {
+	if _, err := d.Enqueue(a, GroupPrimary); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -558,7 +558,7 @@ func TestShutdownCancelsHungSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := runDispatcher(t, d)
-	d.Enqueue(sampleAlert("k"))
+	d.Enqueue(sampleAlert("k"), GroupPrimary)
 	select {
 	case <-started:
 	case <-time.After(waitFor):

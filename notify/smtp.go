@@ -265,6 +265,9 @@ type SMTPChannelConfig struct {
 	To       []string // envelope and header recipients (bare addresses)
 	Location *time.Location
 	Clock    clock.Clock // dates the alert mail (default clock.System())
+	// Levels are the levels the channel takes (default: LevelPage only, an
+	// SMS for emergencies).
+	Levels []Level
 }
 
 // SMTP is an alert channel that mails the alert (e.g. to an SMS gateway).
@@ -292,6 +295,11 @@ func NewSMTP(cfg SMTPChannelConfig) (*SMTP, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System()
 	}
+	levels, err := checkLevels(cfg.Levels, []Level{LevelPage})
+	if err != nil {
+		return nil, fmt.Errorf("smtp alert %s: %w", cfg.Name, err)
+	}
+	cfg.Levels = levels
 	ch := &SMTP{cfg: cfg, from: from}
 	for _, t := range cfg.To {
 		a, err := netmail.ParseAddress(t)
@@ -306,7 +314,12 @@ func NewSMTP(cfg SMTPChannelConfig) (*SMTP, error) {
 // Name is the channel's stable name.
 func (c *SMTP) Name() string { return c.cfg.Name }
 
+// Levels are the levels the channel takes.
+func (c *SMTP) Levels() []Level { return c.cfg.Levels }
+
 // Send mails the alert and returns nil only when the server accepted it.
+// A 5xx answer (unknown recipient, login refused) is Permanent; 4xx and
+// network errors are worth retrying.
 func (c *SMTP) Send(ctx context.Context, a Alert) error {
 	msg, err := c.Message(a)
 	if err != nil {
@@ -316,22 +329,36 @@ func (c *SMTP) Send(ctx context.Context, a Alert) error {
 	for i, t := range c.to {
 		rcpts[i] = t.Address
 	}
-	return SendMail(ctx, c.cfg.Server, c.from.Address, rcpts, msg)
+	err = SendMail(ctx, c.cfg.Server, c.from.Address, rcpts, msg)
+	var se *smtp.SMTPError
+	if errors.As(err, &se) && se.Code >= 500 && se.Code <= 599 {
+		return Permanent(err)
+	}
+	return err
 }
 
 // Message builds the alert mail. Its Message-ID depends only on the alert
 // key, so a retried alert can be recognised as the same one by the receiver.
 func (c *SMTP) Message(a Alert) ([]byte, error) {
+	a = a.normal()
 	var h mail.Header
 	h.SetDate(c.cfg.Clock.Now())
 	h.SetAddressList("From", []*mail.Address{{Name: c.from.Name, Address: c.from.Address}})
 	h.SetAddressList("To", c.to)
 	h.SetSubject(a.Title())
-	h.SetMessageID(alertMessageID(a.Key, c.from.Address))
+	// Each repeat is a message of its own: a receiver that drops a second
+	// copy of a Message-ID must not drop the repeat.
+	h.SetMessageID(alertMessageID(a.DedupeKey(), c.from.Address))
 	h.Set("X-Boundary-Kind", "alert")
+	h.Set("X-Boundary-Level", string(a.Level))
 	h.Set("Auto-Submitted", "auto-generated")
-	h.Set("Importance", "high")
-	h.Set("X-Priority", "1")
+	if a.Level == LevelPage {
+		h.Set("Importance", "high")
+		h.Set("X-Priority", "1")
+	} else {
+		h.Set("Importance", "normal")
+		h.Set("X-Priority", "3")
+	}
 	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
 	h.Set("Content-Transfer-Encoding", "quoted-printable")
 	var buf bytes.Buffer

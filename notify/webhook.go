@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,12 @@ type WebhookConfig struct {
 	Timeout       time.Duration // whole request; default 30s
 	TLS           *tls.Config   // optional base (e.g. RootCAs); verification stays on
 	Location      *time.Location
+	// Levels are the levels the channel takes (default: LevelPage and
+	// LevelConcern, a phone app rings for pages and shows concerns quietly).
+	Levels []Level
+	// Click is the link an ntfy notification opens (FormatNtfy only;
+	// https).
+	Click string
 }
 
 // Webhook is an alert channel that POSTs the alert over HTTP.
@@ -51,7 +58,11 @@ type Webhook struct {
 
 // webhookBody is the JSON document of the contract.
 type webhookBody struct {
-	Kind       string   `json:"kind"`
+	Kind       Kind     `json:"kind"`
+	Level      Level    `json:"level"`
+	Repeat     int      `json:"repeat"`
+	Count      int      `json:"count,omitempty"`
+	More       int      `json:"more,omitempty"`
 	MessageID  string   `json:"message_id"`
 	From       string   `json:"from"`
 	FromName   string   `json:"from_name,omitempty"`
@@ -84,6 +95,15 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Levels, err = checkLevels(cfg.Levels, Levels()); err != nil {
+		return nil, fmt.Errorf("webhook %s: %w", cfg.Name, err)
+	}
+	if cfg.Click != "" {
+		c, err := url.Parse(cfg.Click)
+		if err != nil || c.Scheme != "https" || c.Host == "" || cfg.Format != FormatNtfy {
+			return nil, fmt.Errorf("webhook %s: click must be an https link, on an ntfy channel", cfg.Name)
+		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	// "localhost" is dialed at a loopback address, never resolved, and
@@ -122,8 +142,14 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 // Name is the channel's stable name.
 func (w *Webhook) Name() string { return w.cfg.Name }
 
-// Send POSTs the alert; any 2xx status means accepted.
+// Levels are the levels the channel takes.
+func (w *Webhook) Levels() []Level { return w.cfg.Levels }
+
+// Send POSTs the alert; any 2xx status means accepted. A 4xx answer other
+// than 408 and 429 (a bad token, an unknown topic) is Permanent; 5xx,
+// 408, 429, timeouts and connection errors are worth retrying.
 func (w *Webhook) Send(ctx context.Context, a Alert) error {
+	a = a.normal()
 	text := a.Text(w.cfg.Location)
 	var body []byte
 	contentType := "application/json"
@@ -133,7 +159,11 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 	} else {
 		var err error
 		body, err = json.Marshal(webhookBody{
-			Kind:       "emergency",
+			Kind:       a.Kind,
+			Level:      a.Level,
+			Repeat:     a.Repeat,
+			Count:      folded(a.Count),
+			More:       a.More,
 			MessageID:  a.MessageID,
 			From:       a.FromAddr,
 			FromName:   a.FromName,
@@ -144,6 +174,7 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 			Text:       text,
 			Excerpt:    a.Excerpt,
 		})
+
 		if err != nil {
 			return fmt.Errorf("webhook %s: encode: %w", w.cfg.Name, err)
 		}
@@ -156,8 +187,11 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 	req.Header.Set("User-Agent", "boundaryd")
 	if w.cfg.Format == FormatNtfy {
 		req.Header.Set("Title", headerText(a.Title()))
-		req.Header.Set("Priority", "urgent")
-		req.Header.Set("Tags", "rotating_light")
+		req.Header.Set("Priority", ntfyPriority(a.Level))
+		req.Header.Set("Tags", ntfyTags(a))
+		if w.cfg.Click != "" {
+			req.Header.Set("Click", w.cfg.Click)
+		}
 	}
 	for k, v := range w.cfg.Headers {
 		req.Header.Set(k, v)
@@ -178,9 +212,66 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook %s: HTTP %s", w.cfg.Name, resp.Status)
+		err := fmt.Errorf("webhook %s: HTTP %s", w.cfg.Name, resp.Status)
+		if permanentStatus(resp.StatusCode) {
+			return Permanent(err)
+		}
+		return err
 	}
 	return nil
+}
+
+// folded is the count field: present only when messages were folded.
+func folded(n int) int {
+	if n > 1 {
+		return n
+	}
+	return 0
+}
+
+// permanentStatus is Alertmanager's line between a refusal and a hiccup:
+// a 4xx will be refused again, except 408 (timeout) and 429 (slow down).
+func permanentStatus(code int) bool {
+	return code >= 400 && code <= 499 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests
+}
+
+// ntfyPriority: a page rings through (urgent, ntfy's max), a concern
+// arrives without a sound (low).
+func ntfyPriority(l Level) string {
+	if l == LevelConcern {
+		return "low"
+	}
+	return "urgent"
+}
+
+// ntfyTags are ntfy's emoji tags: the siren for a page, an eye for a
+// concern, plus "repeat" and "test" where they apply.
+func ntfyTags(a Alert) string {
+	tags := []string{"rotating_light"}
+	if a.Level == LevelConcern {
+		tags = []string{"eyes"}
+	}
+	if a.Repeat > 0 {
+		tags = append(tags, "repeat")
+	}
+	if a.Kind == KindTest {
+		tags = append(tags, "test_tube")
+	}
+	return strings.Join(tags, ",")
+}
+
+// checkLevels returns levels (def when empty) or an error naming an
+// unknown one.
+func checkLevels(levels, def []Level) ([]Level, error) {
+	if len(levels) == 0 {
+		return def, nil
+	}
+	for _, l := range levels {
+		if !slices.Contains(Levels(), l) {
+			return nil, fmt.Errorf("unknown level %q (want page or concern)", l)
+		}
+	}
+	return slices.Clone(levels), nil
 }
 
 // headerText makes a header value safe: one line, RFC 2047-encoded when not

@@ -27,6 +27,9 @@ type AuditEntry struct {
 	Rules   []string `json:"rules,omitempty"`
 	// Alerts lists each channel's accepted delivery of this message's alert.
 	Alerts []AlertDelivery `json:"alerts,omitempty"`
+	// AlertsFailed lists the channels that refused this message's alert
+	// for good (it was not retried).
+	AlertsFailed []AlertFailure `json:"alerts_failed,omitempty"`
 	// Windows lists the reading windows that delivered this message.
 	Windows []WindowDelivery `json:"windows,omitempty"`
 	// Window and Count describe an AuditWindow entry.
@@ -39,6 +42,14 @@ type AlertDelivery struct {
 	Channel  string    `json:"channel"`
 	At       time.Time `json:"at"`
 	Attempts int       `json:"attempts"`
+}
+
+// AlertFailure is an alert one channel refused for good.
+type AlertFailure struct {
+	Channel  string    `json:"channel"`
+	At       time.Time `json:"at"`
+	Attempts int       `json:"attempts"`
+	Error    string    `json:"error"`
 }
 
 // WindowDelivery is a reading window acting on a message.
@@ -119,6 +130,14 @@ func (tx *Tx) updateAudit(key string, fn func(*AuditEntry)) error {
 func (tx *Tx) RecordAlertDelivery(key, channel string, at time.Time, attempts int) error {
 	return tx.updateAudit(key, func(e *AuditEntry) {
 		e.Alerts = append(e.Alerts, AlertDelivery{Channel: channel, At: at, Attempts: attempts})
+	})
+}
+
+// RecordAlertFailure notes on key's audit entry that channel refused its
+// alert for good.
+func (tx *Tx) RecordAlertFailure(key, channel string, at time.Time, attempts int, reason string) error {
+	return tx.updateAudit(key, func(e *AuditEntry) {
+		e.AlertsFailed = append(e.AlertsFailed, AlertFailure{Channel: channel, At: at, Attempts: attempts, Error: reason})
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,16 @@ type OutboxEntry struct {
 	FirstFailure time.Time `json:"first_failure,omitzero"`
 	// LastError is the channel's last error text; it must not carry content.
 	LastError string `json:"last_error,omitempty"`
+	// Audit is the audit entry's key the delivery is noted on, when it is
+	// not Key (a repeat's Key is the message key plus a suffix).
+	Audit string `json:"audit,omitempty"`
+}
+
+func (e OutboxEntry) auditKey() string {
+	if e.Audit != "" {
+		return e.Audit
+	}
+	return e.Key
 }
 
 // ErrNoEntry is returned when an outbox entry id is unknown (already acked).
@@ -31,6 +42,9 @@ var ErrNoEntry = errors.New("store: no such outbox entry")
 const (
 	statePending   = "pending"
 	stateDelivered = "delivered"
+	// stateFailed: the channel refused the entry for good (see Fail); the
+	// pair is not queued again.
+	stateFailed = "failed"
 )
 
 type outboxKeyState struct {
@@ -52,6 +66,12 @@ func idKey(id uint64) []byte {
 // and added is false: this is what makes alerts at-most-once per channel
 // across restarts and re-scans.
 func (tx *Tx) Enqueue(key, channel string, payload []byte) (e OutboxEntry, added bool, err error) {
+	return tx.EnqueueFor(key, key, channel, payload)
+}
+
+// EnqueueFor is Enqueue for an entry whose delivery is noted on the audit
+// entry of auditKey rather than key's.
+func (tx *Tx) EnqueueFor(key, auditKey, channel string, payload []byte) (e OutboxEntry, added bool, err error) {
 	if key == "" || channel == "" {
 		return OutboxEntry{}, false, errors.New("store: outbox entry needs a key and a channel")
 	}
@@ -67,6 +87,9 @@ func (tx *Tx) Enqueue(key, channel string, payload []byte) (e OutboxEntry, added
 	}
 	now := tx.s.opts.Clock.Now()
 	e = OutboxEntry{ID: id, Key: key, Channel: channel, Payload: payload, Created: now, NextAttempt: now}
+	if auditKey != key {
+		e.Audit = auditKey
+	}
 	if err := tx.putEntry(e); err != nil {
 		return OutboxEntry{}, false, err
 	}
@@ -159,7 +182,76 @@ func (tx *Tx) Ack(id uint64, at time.Time) error {
 	if err := tx.putKeyState(dedupeKey(e.Key, e.Channel), outboxKeyState{State: stateDelivered, At: at}); err != nil {
 		return err
 	}
-	return tx.RecordAlertDelivery(e.Key, e.Channel, at, e.Attempts+1)
+	if err := tx.bucket(bucketMeta).Delete(refusalKey(e.Channel)); err != nil {
+		return fmt.Errorf("store: clear channel refusal: %w", err)
+	}
+	return tx.RecordAlertDelivery(e.auditKey(), e.Channel, at, e.Attempts+1)
+}
+
+// Fail removes entry id after its channel refused it for good (a 4xx, an
+// SMTP 5xx): the pair is remembered as failed, so it is never queued or
+// sent again, the refusal is noted on the message's audit entry, and the
+// channel is recorded as refusing (ChannelRefusals) until it accepts an
+// alert again (Ack). reason must not carry content.
+func (tx *Tx) Fail(id uint64, at time.Time, reason string) error {
+	e, err := tx.OutboxEntry(id)
+	if err != nil {
+		return err
+	}
+	if err := tx.bucket(bucketOutbox).Delete(idKey(id)); err != nil {
+		return fmt.Errorf("store: delete outbox entry: %w", err)
+	}
+	if err := tx.putKeyState(dedupeKey(e.Key, e.Channel), outboxKeyState{State: stateFailed, At: at}); err != nil {
+		return err
+	}
+	r, err := json.Marshal(ChannelRefusal{Channel: e.Channel, At: at, Error: reason})
+	if err != nil {
+		return fmt.Errorf("store: encode channel refusal: %w", err)
+	}
+	if err := tx.bucket(bucketMeta).Put(refusalKey(e.Channel), r); err != nil {
+		return fmt.Errorf("store: put channel refusal: %w", err)
+	}
+	return tx.RecordAlertFailure(e.auditKey(), e.Channel, at, e.Attempts+1, reason)
+}
+
+// ChannelRefusal is a channel's last refusal for good, kept until the
+// channel accepts an alert again, so that a restart does not hide it.
+type ChannelRefusal struct {
+	Channel string    `json:"channel"`
+	At      time.Time `json:"at"`
+	Error   string    `json:"error"`
+}
+
+const refusalPrefix = "refused\x00"
+
+func refusalKey(channel string) []byte { return []byte(refusalPrefix + channel) }
+
+// ChannelRefusals returns the channels whose last outcome was a refusal for
+// good, by channel name.
+func (tx *Tx) ChannelRefusals() ([]ChannelRefusal, error) {
+	b := tx.bucket(bucketMeta)
+	if b == nil {
+		return nil, nil
+	}
+	var out []ChannelRefusal
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(refusalPrefix)); k != nil && strings.HasPrefix(string(k), refusalPrefix); k, v = c.Next() {
+		var r ChannelRefusal
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, fmt.Errorf("store: decode channel refusal: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ChannelRefusals is the single-read form of Tx.ChannelRefusals.
+func (s *Store) ChannelRefusals() (out []ChannelRefusal, err error) {
+	err = s.View(func(tx *Tx) error {
+		out, err = tx.ChannelRefusals()
+		return err
+	})
+	return out, err
 }
 
 // Reschedule records a failed attempt of entry id and when to try again.
@@ -215,7 +307,7 @@ func (tx *Tx) pruneDelivered(before time.Time) (int, error) {
 	var old [][]byte
 	err := b.ForEach(func(k, v []byte) error {
 		var st outboxKeyState
-		if json.Unmarshal(v, &st) == nil && st.State == stateDelivered && st.At.Before(before) {
+		if json.Unmarshal(v, &st) == nil && (st.State == stateDelivered || st.State == stateFailed) && st.At.Before(before) {
 			old = append(old, append([]byte(nil), k...))
 		}
 		return nil
