@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/health"
 	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/internal/oauth"
 	"github.com/boundaryd/boundaryd/notify"
 	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
@@ -231,8 +233,10 @@ func webhookFormat(f config.WebhookFormat) notify.Format {
 	return notify.Format(f) // NewWebhook refuses what it does not know
 }
 
-// imapAuth maps imap.auth; every mode is its own, none is dropped.
-func imapAuth(a config.IMAPAuth) imapwatch.Auth {
+// imapAuth maps imap.auth; every mode is its own, none is dropped. With
+// oauth2 the mechanism is imap.oauth2.mechanism.
+func imapAuth(m config.IMAP) imapwatch.Auth {
+	a := m.Auth
 	switch a {
 	case config.AuthPlain:
 		return imapwatch.AuthPlain
@@ -242,6 +246,11 @@ func imapAuth(a config.IMAPAuth) imapwatch.Auth {
 		return imapwatch.AuthXOAuth2
 	case config.AuthOAuthBearer:
 		return imapwatch.AuthOAuthBearer
+	case config.AuthOAuth2:
+		if m.OAuth2 != nil && m.OAuth2.Mechanism == config.MechanismOAuthBearer {
+			return imapwatch.AuthOAuthBearer
+		}
+		return imapwatch.AuthXOAuth2
 	}
 	return imapwatch.Auth(a) // imapwatch refuses what it does not know
 }
@@ -261,7 +270,7 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 		Port:           m.Port,
 		Security:       m.Security,
 		Username:       m.Username,
-		Auth:           imapAuth(m.Auth),
+		Auth:           imapAuth(m),
 		Password:       m.Secret.Func(),
 		TLSConfig:      opts.IMAPTLS,
 		Inbox:          m.Inbox,
@@ -272,6 +281,9 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 		MaxBackoff:     opts.MaxBackoff,
 		Logger:         logger,
 	}
+	if m.Auth == config.AuthOAuth2 {
+		o.Password = oauthTokens(cfg, opts, logger)
+	}
 	if m := opts.Metrics; m != nil {
 		o.OnDisconnect = func(error) {
 			m.SessionUp(false)
@@ -279,6 +291,27 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 		}
 	}
 	return o
+}
+
+// oauthTokens is the password source of imap.auth: oauth2: a fresh access
+// token from the saved sign-in at each login. A revoked sign-in is logged
+// at error (by the source) and turns /healthz unhealthy until a login works.
+func oauthTokens(cfg *config.Config, opts Options, logger *slog.Logger) func(context.Context) (string, error) {
+	client, err := oauth.ClientFor(cfg.IMAP)
+	if err != nil {
+		return func(context.Context) (string, error) { return "", err }
+	}
+	so := oauth.SourceOptions{
+		Client: client,
+		Store:  oauth.StoreFor(cfg.StateDir, os.Getenv("CREDENTIALS_DIRECTORY")),
+		Clock:  opts.Clock,
+		Logger: logger,
+	}
+	if m := opts.Metrics; m != nil {
+		so.OnRevoked = func(*oauth.RevokedError) { m.SetSignInProblem(oauth.HealthReason) }
+		so.OnRestored = func() { m.SetSignInProblem("") }
+	}
+	return oauth.NewSource(so).AccessToken
 }
 
 // Run watches the inbox and sends alerts until ctx ends. It returns nil on
