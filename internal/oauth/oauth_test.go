@@ -385,6 +385,26 @@ func TestTokenFile(t *testing.T) {
 	if sv, err := cs.Load(); err != nil || sv.RefreshToken != "rt-from-systemd" {
 		t.Errorf("credential: %+v %v", sv, err)
 	}
+	// The daemon saves the rotated token to the state dir: it wins over
+	// the credential it descends from...
+	sv, _ := cs.Load()
+	sv.RefreshToken = "rt-rotated"
+	if err := cs.Save(sv); err != nil {
+		t.Fatal(err)
+	}
+	if sv, err := cs.Load(); err != nil || sv.RefreshToken != "rt-rotated" {
+		t.Errorf("after rotation: %+v %v", sv, err)
+	}
+	// ...until a new sign-in replaces the credential.
+	if err := os.Remove(filepath.Join(creds, oauth.CredentialName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(creds, oauth.CredentialName), []byte(`{"refresh_token":"rt-new-login"}`), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if sv, err := cs.Load(); err != nil || sv.RefreshToken != "rt-new-login" {
+		t.Errorf("after a new credential: %+v %v", sv, err)
+	}
 	if _, err := oauth.StoreFor(t.TempDir(), "").Load(); !errors.Is(err, oauth.ErrNotSignedIn) {
 		t.Errorf("empty state: %v", err)
 	}

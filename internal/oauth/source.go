@@ -122,7 +122,7 @@ func (s *Source) restored() {
 // saveUnlessReplaced saves sv unless the file no longer holds the refresh
 // token used (a `boundaryd login` ran meanwhile: its sign-in wins).
 func (s *Source) saveUnlessReplaced(used string, sv Saved) error {
-	if cur, err := readTokenFile(s.o.Store.Path); err == nil && cur.RefreshToken != used {
+	if cur, err := s.o.Store.Load(); err == nil && cur.RefreshToken != used {
 		return nil
 	}
 	return s.o.Store.Save(sv)

@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +36,9 @@ type Saved struct {
 	Expiry       time.Time `json:"expiry,omitzero"` // of the access token
 	SignedIn     time.Time `json:"signed_in,omitzero"`
 	Refreshed    time.Time `json:"refreshed,omitzero"`
+	// Origin fingerprints the systemd credential this sign-in descends
+	// from (empty when it came from `boundaryd login` into the state dir).
+	Origin string `json:"origin,omitempty"`
 }
 
 // Store is where the sign-in is kept: Path (read and written), and an
@@ -57,15 +62,39 @@ func StoreFor(stateDir, credentialsDir string) Store {
 // Load reads the saved sign-in. It returns an error wrapping
 // ErrNotSignedIn when there is none, and refuses a file that other users
 // can read or write: a refresh token is a password.
+//
+// With a systemd credential, the state file wins while it descends from
+// that credential (it holds the rotated refresh token); a credential with
+// another refresh token (a new `boundaryd login --token-file`) wins over
+// it.
 func (s Store) Load() (Saved, error) {
 	sv, err := readTokenFile(s.Path)
-	if errors.Is(err, fs.ErrNotExist) && s.Credential != "" {
-		sv, err = readTokenFile(s.Credential)
+	if s.Credential != "" {
+		cred, cerr := readTokenFile(s.Credential)
+		switch {
+		case cerr == nil:
+			origin := fingerprint(cred.RefreshToken)
+			if err != nil || sv.Origin != origin {
+				cred.Origin = origin
+				return cred, nil
+			}
+		case !errors.Is(cerr, fs.ErrNotExist):
+			return Saved{}, cerr
+		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return Saved{}, fmt.Errorf("%w: no saved sign-in in %s; run `boundaryd login --config FILE`", ErrNotSignedIn, s.Path)
 	}
+	if errors.Is(err, fs.ErrPermission) {
+		return Saved{}, fmt.Errorf("%w (was `boundaryd login` run as another user? run it as the user the daemon runs as, or see the README's OAuth2 section for a systemd credential)", err)
+	}
 	return sv, err
+}
+
+// fingerprint names a refresh token without revealing it.
+func fingerprint(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:8])
 }
 
 func readTokenFile(path string) (Saved, error) {

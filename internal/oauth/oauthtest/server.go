@@ -44,10 +44,10 @@ type Server struct {
 	devices   map[string]*device // by device code
 	refresh   map[string]bool    // refresh token -> still valid
 	access    []string
-	refreshes int // refresh grants answered (any outcome)
-	pending   int // authorization_pending answers
+	refreshes int           // refresh grants answered (any outcome)
+	pending   int           // authorization_pending answers
 	polled    chan struct{} // closed at the first authorization_pending
-	exchanges int // authorization codes traded
+	exchanges int           // authorization codes traded
 }
 
 type authCode struct {
