@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
 	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 	"github.com/boundaryd/boundaryd/internal/oauth"
 )
 
@@ -22,6 +24,7 @@ func cmdLogin(ctx context.Context, e *env, args []string) int {
 	path := configFlag(e, fs)
 	timeout := fs.Duration("timeout", oauth.DefaultLoginTimeout, "how long to wait for you to finish in the browser")
 	tokenFile := fs.String("token-file", "", "keep the sign-in in `FILE` instead of state_dir (for a systemd credential: LoadCredential="+oauth.CredentialName+":FILE)")
+	listen := fs.String("listen", "", "loopback grant: listen on `127.0.0.1:PORT` instead of a free port (for ssh -L from another computer)")
 	noCheck := fs.Bool("no-check", false, "do not try the IMAP login afterwards")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
@@ -39,11 +42,18 @@ func cmdLogin(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "boundaryd login: %v\n", err)
 		return exitFailure
 	}
+	if *listen != "" {
+		host, _, err := net.SplitHostPort(*listen)
+		if err != nil || !netpolicy.IsLoopback(host) {
+			fmt.Fprintf(e.stderr, "boundaryd login: --listen %q: want 127.0.0.1:PORT (the answer must stay on this machine)\n", *listen)
+			return exitUsage
+		}
+	}
 	store := oauth.StoreFor(cfg.StateDir, "")
 	if *tokenFile != "" {
 		store = oauth.Store{Path: *tokenFile}
 	}
-	if _, err := oauth.Login(ctx, oauth.LoginOptions{Client: client, Store: store, Out: e.stdout, Clock: e.clock, Timeout: *timeout}); err != nil {
+	if _, err := oauth.Login(ctx, oauth.LoginOptions{Client: client, Store: store, Out: e.stdout, Clock: e.clock, Timeout: *timeout, ListenAddr: *listen}); err != nil {
 		fmt.Fprintf(e.stderr, "boundaryd login: %v\n", err)
 		return exitFailure
 	}

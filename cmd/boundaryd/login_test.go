@@ -62,10 +62,10 @@ func (l *lineOut) wait(t *testing.T, ctx context.Context, match func(string) boo
 // oauthSetup is a local authorization server, a memory IMAP server that
 // accepts only the access tokens that server issued, and a configuration
 // (provider custom) pointing at both.
-func oauthSetup(t *testing.T, grant, mech string) (*oauthtest.Server, *testimap.Mem, string) {
+func oauthSetup(t *testing.T, grant, mech string, expiresIn int) (*oauthtest.Server, *testimap.Mem, string) {
 	t.Helper()
 	mem := testimap.StartMem(t, testimap.MemOptions{OAuthToken: "not-issued"})
-	auth := oauthtest.Start(t, oauthtest.Options{OnIssue: mem.SetOAuthToken})
+	auth := oauthtest.Start(t, oauthtest.Options{OnIssue: mem.SetOAuthToken, ExpiresIn: expiresIn})
 	dir := t.TempDir()
 	p := filepath.Join(dir, "config.yaml")
 	y := fmt.Sprintf(`imap:
@@ -123,7 +123,7 @@ func checkSignedIn(t *testing.T, cfg string, code int, out, errOut string) {
 func TestLoginLoopbackEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	auth, _, cfg := oauthSetup(t, "loopback", "xoauth2")
+	auth, _, cfg := oauthSetup(t, "loopback", "xoauth2", 0)
 	out := &lineOut{ch: make(chan string, 256)}
 	done, errb := runLogin(ctx, cfg, out)
 	u := out.wait(t, ctx, func(s string) bool { return strings.HasPrefix(s, auth.AuthURL()+"?") })
@@ -145,7 +145,12 @@ func TestLoginLoopbackEndToEnd(t *testing.T) {
 func TestLoginDeviceEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	auth, _, cfg := oauthSetup(t, "device", "oauthbearer")
+	auth, _, cfg := oauthSetup(t, "device", "oauthbearer", 0)
+	deviceLogin(t, ctx, auth, cfg)
+}
+
+func deviceLogin(t *testing.T, ctx context.Context, auth *oauthtest.Server, cfg string) {
+	t.Helper()
 	out := &lineOut{ch: make(chan string, 256)}
 	done, errb := runLogin(ctx, cfg, out)
 	out.wait(t, ctx, func(s string) bool { return strings.TrimSpace(s) == auth.VerificationURI() })
@@ -168,5 +173,25 @@ func TestLoginRefusesOtherAuth(t *testing.T) {
 	code, _, errOut := cli(t, "", "login", "--config", cfg)
 	if code != 1 || !strings.Contains(errOut, "login is for imap.auth: oauth2") {
 		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestRunWithRevokedSignIn: access tokens shorter-lived than the refresh
+// margin are refreshed at every login; once the provider has revoked the
+// sign-in, `boundaryd run` stops at its first login with exit 1 and says
+// to run login again.
+func TestRunWithRevokedSignIn(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	auth, _, cfg := oauthSetup(t, "device", "xoauth2", 60)
+	deviceLogin(t, ctx, auth, cfg) // its IMAP check already refreshed once
+	before, _, _ := auth.Counts()
+	auth.Revoke()
+	code, _, errOut := cli(t, "", "run", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, "revoked") || !strings.Contains(errOut, "boundaryd login") {
+		t.Errorf("run: exit %d\n%s", code, errOut)
+	}
+	if n, _, _ := auth.Counts(); before != 1 || n != 2 {
+		t.Errorf("refresh attempts: %d at login, %d after run; want 1 and 2", before, n)
 	}
 }
