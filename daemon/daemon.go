@@ -281,13 +281,19 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 		MaxBackoff:     opts.MaxBackoff,
 		Logger:         logger,
 	}
+	var tokens *oauth.Source
 	if m.Auth == config.AuthOAuth2 {
-		o.Password = oauthTokens(cfg, opts, logger)
+		tokens, o.Password = oauthTokens(cfg, opts, logger)
 	}
-	if m := opts.Metrics; m != nil {
-		o.OnDisconnect = func(error) {
-			m.SessionUp(false)
-			m.Reconnect()
+	if m := opts.Metrics; m != nil || tokens != nil {
+		o.OnDisconnect = func(err error) {
+			if tokens != nil && errors.Is(err, imapwatch.ErrAuth) {
+				tokens.Invalidate() // the server refused the token: a new one next time
+			}
+			if m != nil {
+				m.SessionUp(false)
+				m.Reconnect()
+			}
 		}
 	}
 	return o
@@ -296,10 +302,10 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 // oauthTokens is the password source of imap.auth: oauth2: a fresh access
 // token from the saved sign-in at each login. A revoked sign-in is logged
 // at error (by the source) and turns /healthz unhealthy until a login works.
-func oauthTokens(cfg *config.Config, opts Options, logger *slog.Logger) func(context.Context) (string, error) {
+func oauthTokens(cfg *config.Config, opts Options, logger *slog.Logger) (*oauth.Source, func(context.Context) (string, error)) {
 	client, err := oauth.ClientFor(cfg.IMAP)
 	if err != nil {
-		return func(context.Context) (string, error) { return "", err }
+		return nil, func(context.Context) (string, error) { return "", err }
 	}
 	so := oauth.SourceOptions{
 		Client: client,
@@ -311,7 +317,8 @@ func oauthTokens(cfg *config.Config, opts Options, logger *slog.Logger) func(con
 		so.OnRevoked = func(*oauth.RevokedError) { m.SetSignInProblem(oauth.HealthReason) }
 		so.OnRestored = func() { m.SetSignInProblem("") }
 	}
-	return oauth.NewSource(so).AccessToken
+	src := oauth.NewSource(so)
+	return src, src.AccessToken
 }
 
 // Run watches the inbox and sends alerts until ctx ends. It returns nil on

@@ -21,6 +21,55 @@ import (
 // login fail with ErrRevoked and /healthz unhealthy with the reason.
 func TestIMAPOptionsOAuth2Revoked(t *testing.T) {
 	auth := oauthtest.Start(t, oauthtest.Options{})
+	cfg, state := oauthConfig(t, auth)
+	// A sign-in the provider no longer knows (revoked).
+	if err := oauth.StoreFor(state, "").Save(oauth.Saved{ClientID: auth.ClientID(), RefreshToken: "rt-revoked"}); err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	m := health.NewMetrics(clk)
+	m.SessionUp(true)
+	o := IMAPOptionsFor(cfg, Options{Metrics: m, Clock: clk})
+	if o.Auth != imapwatch.AuthOAuthBearer {
+		t.Errorf("auth %s, want oauthbearer (custom's default)", o.Auth)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := o.Password(ctx); !errors.Is(err, oauth.ErrRevoked) {
+		t.Fatalf("password: %v, want ErrRevoked", err)
+	}
+	rep := (&health.Checker{Session: m.Session, Clock: clk}).Check()
+	if rep.Healthy() || !strings.Contains(strings.Join(rep.Reasons, "|"), oauth.HealthReason) {
+		t.Errorf("health: %+v", rep)
+	}
+}
+
+// TestIMAPOptionsOAuth2RefusedTokenRefreshed: when the IMAP server refuses
+// an access token that has not expired (revoked early), the next login
+// gets a refreshed one.
+func TestIMAPOptionsOAuth2RefusedTokenRefreshed(t *testing.T) {
+	auth := oauthtest.Start(t, oauthtest.Options{})
+	cfg, state := oauthConfig(t, auth)
+	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	rt, at := auth.SignIn()
+	if err := oauth.StoreFor(state, "").Save(oauth.Saved{ClientID: auth.ClientID(), RefreshToken: rt, AccessToken: at, Expiry: clk.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	o := IMAPOptionsFor(cfg, Options{Clock: clk})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if got, err := o.Password(ctx); err != nil || got != at {
+		t.Fatalf("first login: %q %v, want the saved token", got, err)
+	}
+	o.OnDisconnect(fmt.Errorf("%w for dr@example.org: Invalid token", imapwatch.ErrAuth))
+	got, err := o.Password(ctx)
+	if issued := auth.Issued(); err != nil || got == at || got != issued[len(issued)-1] {
+		t.Fatalf("after a refused token: %q %v, issued %v", got, err, issued)
+	}
+}
+
+func oauthConfig(t *testing.T, auth *oauthtest.Server) (*config.Config, string) {
+	t.Helper()
 	state := t.TempDir()
 	y := fmt.Sprintf(`imap:
   host: imap.example.org
@@ -42,24 +91,5 @@ state_dir: %s
 	if err != nil {
 		t.Fatal(probs.Lines())
 	}
-	// A sign-in the provider no longer knows (revoked).
-	if err := oauth.StoreFor(state, "").Save(oauth.Saved{ClientID: auth.ClientID(), RefreshToken: "rt-revoked"}); err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	m := health.NewMetrics(clk)
-	m.SessionUp(true)
-	o := IMAPOptionsFor(cfg, Options{Metrics: m, Clock: clk})
-	if o.Auth != imapwatch.AuthOAuthBearer {
-		t.Errorf("auth %s, want oauthbearer (custom's default)", o.Auth)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := o.Password(ctx); !errors.Is(err, oauth.ErrRevoked) {
-		t.Fatalf("password: %v, want ErrRevoked", err)
-	}
-	rep := (&health.Checker{Session: m.Session, Clock: clk}).Check()
-	if rep.Healthy() || !strings.Contains(strings.Join(rep.Reasons, "|"), oauth.HealthReason) {
-		t.Errorf("health: %+v", rep)
-	}
+	return cfg, state
 }

@@ -123,6 +123,9 @@ var ErrNotSignedIn = errors.New("not signed in")
 type RevokedError struct {
 	Code        string // invalid_grant, invalid_client, unauthorized_client
 	Description string // the provider's words (no secret in them)
+	// Fingerprint names the refused refresh token without revealing it:
+	// a key for telling the user once per revocation.
+	Fingerprint string
 }
 
 func (e *RevokedError) Error() string {

@@ -305,7 +305,7 @@ func TestRevoked(t *testing.T) {
 	for i := range 2 {
 		_, err := src.AccessToken(ctx)
 		var re *oauth.RevokedError
-		if !errors.Is(err, oauth.ErrRevoked) || !errors.As(err, &re) || re.Code != "invalid_grant" {
+		if !errors.Is(err, oauth.ErrRevoked) || !errors.As(err, &re) || re.Code != "invalid_grant" || re.Fingerprint == "" {
 			t.Fatalf("call %d: %v, want invalid_grant", i, err)
 		}
 		if !strings.Contains(err.Error(), "boundaryd login") {

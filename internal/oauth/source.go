@@ -42,6 +42,19 @@ type Source struct {
 	// the refusal: not tried again until the saved sign-in changes.
 	revokedRT string
 	revoked   *RevokedError
+	// stale is the access token the server refused (Invalidate): the
+	// next call refreshes even though it has not expired.
+	stale string
+}
+
+// Invalidate says the IMAP server refused the last access token (revoked
+// early, or the clocks disagree): the next AccessToken refreshes.
+func (s *Source) Invalidate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sv, err := s.o.Store.Load(); err == nil {
+		s.stale = sv.AccessToken
+	}
 }
 
 // NewSource returns a Source.
@@ -76,13 +89,14 @@ func (s *Source) AccessToken(ctx context.Context) (string, error) {
 		return "", s.revoked
 	}
 	now := s.o.Clock.Now()
-	if sv.AccessToken != "" && now.Before(sv.Expiry.Add(-s.o.Margin)) {
+	if sv.AccessToken != "" && sv.AccessToken != s.stale && now.Before(sv.Expiry.Add(-s.o.Margin)) {
 		s.restored()
 		return sv.AccessToken, nil
 	}
 	tok, err := s.refresh(ctx, sv.RefreshToken)
 	if err != nil {
 		if re, ok := asRevoked(err); ok {
+			re.Fingerprint = fingerprint(sv.RefreshToken)
 			s.revokedRT, s.revoked = sv.RefreshToken, re
 			s.o.Logger.Error("the OAuth2 sign-in was refused by the provider; IMAP cannot log in until `boundaryd login` is run again",
 				"code", re.Code, "token_file", s.o.Store.Path)
