@@ -149,6 +149,11 @@ func TestLoopbackLoginThenIMAP(t *testing.T) {
 		done <- result{sv, err}
 	}()
 	authURL := out.waitLine(t, func(s string) bool { return strings.HasPrefix(s, w.auth.AuthURL()) })
+	for _, want := range []string{"code_challenge_method=S256", "access_type=offline", "prompt=consent", "login_hint=alice", "redirect_uri=http%3A%2F%2F127.0.0.1%3A"} {
+		if !strings.Contains(authURL, want) {
+			t.Errorf("authorization address lacks %s: %s", want, authURL)
+		}
+	}
 	back := out.waitLine(t, func(s string) bool { return strings.Contains(s, "comes back to boundaryd on 127.0.0.1:") })
 	loop := strings.TrimSuffix(back[strings.Index(back, "127.0.0.1:"):], ".")
 	// A forged answer with the wrong state is refused and changes nothing.
@@ -407,5 +412,32 @@ func TestTokenFile(t *testing.T) {
 	}
 	if _, err := oauth.StoreFor(t.TempDir(), "").Load(); !errors.Is(err, oauth.ErrNotSignedIn) {
 		t.Errorf("empty state: %v", err)
+	}
+}
+
+// TestClientFor: the built-in providers' endpoints, scopes and defaults.
+func TestClientFor(t *testing.T) {
+	for _, tc := range []struct {
+		yaml, authURL, deviceURL, scope string
+		grant                           config.OAuthGrant
+	}{
+		{"provider: google\n    client_id: g", "https://accounts.google.com/", "", "https://mail.google.com/", config.GrantLoopback},
+		{"provider: microsoft\n    client_id: m", "https://login.microsoftonline.com/common/", "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode", "https://outlook.office.com/IMAP.AccessAsUser.All", config.GrantDevice},
+		{"provider: microsoft\n    client_id: m\n    tenant: consumers", "https://login.microsoftonline.com/consumers/", "", "offline_access", config.GrantDevice},
+	} {
+		y := "imap:\n  host: h.example.org\n  username: u@example.org\n  auth: oauth2\n  oauth2:\n    " + tc.yaml +
+			"\nsenders:\n  patients: [\"*\"]\nreading_windows:\n  schedule: [\"0 18 * * TUE\"]\n"
+		cfg, probs, err := config.Parse("c.yaml", []byte(y))
+		if err != nil {
+			t.Fatal(probs.Lines())
+		}
+		c, err := oauth.ClientFor(cfg.IMAP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(c.Endpoint.AuthURL, tc.authURL) || (tc.deviceURL != "" && c.Endpoint.DeviceAuthURL != tc.deviceURL) ||
+			!strings.Contains(strings.Join(c.Scopes, " "), tc.scope) || c.Grant != tc.grant || c.Username != "u@example.org" {
+			t.Errorf("%s: %+v", tc.yaml, c)
+		}
 	}
 }
