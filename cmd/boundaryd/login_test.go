@@ -107,6 +107,7 @@ func checkSignedIn(t *testing.T, cfg string, code int, out, errOut string) {
 	if code != 0 {
 		t.Fatalf("login: exit %d\n%s\n%s", code, out, errOut)
 	}
+	t.Logf("boundaryd login printed:\n%s", out)
 	if !strings.Contains(out, "Signed in.") || !strings.Contains(out, "with the new token: ok") {
 		t.Errorf("output:\n%s", out)
 	}
@@ -188,6 +189,7 @@ func TestRunWithRevokedSignIn(t *testing.T) {
 	before, _, _ := auth.Counts()
 	auth.Revoke()
 	code, _, errOut := cli(t, "", "run", "--config", cfg)
+	t.Logf("boundaryd run: exit %d; stderr ends: %s", code, errOut[strings.LastIndex(strings.TrimSpace(errOut), "\n")+1:])
 	if code != 1 || !strings.Contains(errOut, "revoked") || !strings.Contains(errOut, "boundaryd login") {
 		t.Errorf("run: exit %d\n%s", code, errOut)
 	}

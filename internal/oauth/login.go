@@ -119,11 +119,11 @@ func deviceGrant(ctx context.Context, o LoginOptions) (*oauth2.Token, error) {
 	fmt.Fprintf(o.Out, "  1. Open this page in a web browser, on this computer or your phone:\n\n       %s\n\n", page)
 	fmt.Fprintf(o.Out, "  2. Type this code when it asks:  %s\n\n", code)
 	fmt.Fprintf(o.Out, "  3. Sign in as %s and accept.\n\n", o.Client.Username)
-	fmt.Fprintf(o.Out, "Waiting for you to finish (up to %s)...\n", o.Timeout.Round(time.Minute))
+	fmt.Fprintf(o.Out, "Waiting for you to finish (up to %s)...\n", plainDuration(o.Timeout))
 	wctx, timedOut := withTimeout(ctx, o)
 	tok, err := conf.DeviceAccessToken(wctx, da)
 	if timedOut() {
-		return nil, fmt.Errorf("gave up waiting after %s; run `boundaryd login` again when you are ready", o.Timeout)
+		return nil, fmt.Errorf("gave up waiting after %s; run `boundaryd login` again when you are ready", plainDuration(o.Timeout))
 	}
 	if err != nil {
 		var re *oauth2.RetrieveError
@@ -222,7 +222,7 @@ func loopbackGrant(ctx context.Context, o LoginOptions) (*oauth2.Token, error) {
 	fmt.Fprintf(o.Out, "To let boundaryd read %s:\n\n", o.Client.Username)
 	fmt.Fprintf(o.Out, "  1. Open this address in a web browser on this computer:\n\n%s\n\n", authURL)
 	fmt.Fprintf(o.Out, "  2. Sign in as %s and accept. The browser then comes back to boundaryd on %s.\n\n", o.Client.Username, ln.Addr())
-	fmt.Fprintf(o.Out, "Waiting for you to finish (up to %s)...\n", o.Timeout.Round(time.Minute))
+	fmt.Fprintf(o.Out, "Waiting for you to finish (up to %s)...\n", plainDuration(o.Timeout))
 	wctx, timedOut := withTimeout(ctx, o)
 	select {
 	case a := <-done:
@@ -230,10 +230,24 @@ func loopbackGrant(ctx context.Context, o LoginOptions) (*oauth2.Token, error) {
 		return a.tok, a.err
 	case <-wctx.Done():
 		if timedOut() {
-			return nil, fmt.Errorf("gave up waiting after %s; run `boundaryd login` again when you are ready", o.Timeout)
+			return nil, fmt.Errorf("gave up waiting after %s; run `boundaryd login` again when you are ready", plainDuration(o.Timeout))
 		}
 		return nil, ctx.Err()
 	}
+}
+
+// plainDuration says d in words: "10 minutes", "90 seconds".
+func plainDuration(d time.Duration) string {
+	switch {
+	case d >= time.Minute && d%time.Minute == 0:
+		if d == time.Minute {
+			return "1 minute"
+		}
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	case d%time.Second == 0:
+		return fmt.Sprintf("%d seconds", d/time.Second)
+	}
+	return d.String()
 }
 
 // randomToken is 32 random bytes, URL-safe.
