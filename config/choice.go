@@ -45,11 +45,14 @@ const (
 	AuthXOAuth2 IMAPAuth = "xoauth2"
 	// AuthOAuthBearer is SASL OAUTHBEARER (RFC 7628) with a token.
 	AuthOAuthBearer IMAPAuth = "oauthbearer"
+	// AuthOAuth2 is boundaryd's own OAuth2 sign-in (imap.oauth2, `boundaryd
+	// login`): the token comes from the saved sign-in, not a password source.
+	AuthOAuth2 IMAPAuth = "oauth2"
 )
 
 // Choices lists the imap.auth values.
 func (IMAPAuth) Choices() []string {
-	return []string{string(AuthPlain), string(AuthLogin), string(AuthXOAuth2), string(AuthOAuthBearer)}
+	return []string{string(AuthPlain), string(AuthLogin), string(AuthXOAuth2), string(AuthOAuthBearer), string(AuthOAuth2)}
 }
 
 // Backlog is imap.backlog: what the first start does with mail already there.

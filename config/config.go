@@ -54,6 +54,8 @@ type IMAP struct {
 	HoldFolder      string   `yaml:"hold_folder"`
 	PollInterval    Duration `yaml:"poll_interval"`
 	Backlog         Backlog  `yaml:"backlog"`
+	// OAuth2 is the sign-in used with auth: oauth2.
+	OAuth2 *OAuth2 `yaml:"oauth2"`
 	// Secret is built from the password_* keys during validation.
 	Secret Secret `yaml:"-"`
 }

@@ -300,6 +300,9 @@ func TestChoices(t *testing.T) {
 		}
 		for _, v := range tc.choices {
 			y := set(v)
+			if tc.key == "auth" && v == string(AuthOAuth2) {
+				y = strings.Replace(y, "imap:\n", "imap:\n  oauth2:\n    provider: google\n    client_id: id\n", 1)
+			}
 			if strings.Contains(y, "security: insecure") {
 				y = strings.Replace(y, "imap.example.org", "127.0.0.1", 1)
 				y = strings.Replace(y, "smtp.example.org", "127.0.0.1", 1)

@@ -181,7 +181,8 @@ func (c *Config) validateIMAP(p *Problems) {
 	required(p, c, "imap.username", m.Username)
 	c.checkSecurity(p, "imap", m.Security, m.Host)
 	port(p, c, "imap.port", m.Port)
-	m.Secret = secretFrom(p, c, "imap", "password", m.Password, m.PasswordEnv, m.PasswordFile, m.PasswordCommand, true)
+	m.Secret = secretFrom(p, c, "imap", "password", m.Password, m.PasswordEnv, m.PasswordFile, m.PasswordCommand, m.Auth != AuthOAuth2)
+	c.validateOAuth2(p)
 	required(p, c, "imap.inbox", m.Inbox)
 	required(p, c, "imap.hold_folder", m.HoldFolder)
 	if strings.EqualFold(m.HoldFolder, m.Inbox) {
@@ -538,6 +539,9 @@ func (c *Config) CheckSecrets(p *Problems, runCommands bool) {
 		}
 	}
 	try("imap", "password", c.IMAP.Secret)
+	if o := c.IMAP.OAuth2; o != nil {
+		try("imap.oauth2", "client_secret", o.Secret)
+	}
 	if c.SMTP != nil {
 		try("smtp", "password", c.SMTP.Secret)
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/health"
 	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/internal/oauth"
 	"github.com/boundaryd/boundaryd/notify"
 	"github.com/boundaryd/boundaryd/schedule"
 	"github.com/boundaryd/boundaryd/store"
@@ -272,8 +274,10 @@ func webhookFormat(f config.WebhookFormat) notify.Format {
 	return notify.Format(f) // NewWebhook refuses what it does not know
 }
 
-// imapAuth maps imap.auth; every mode is its own, none is dropped.
-func imapAuth(a config.IMAPAuth) imapwatch.Auth {
+// imapAuth maps imap.auth; every mode is its own, none is dropped. With
+// oauth2 the mechanism is imap.oauth2.mechanism.
+func imapAuth(m config.IMAP) imapwatch.Auth {
+	a := m.Auth
 	switch a {
 	case config.AuthPlain:
 		return imapwatch.AuthPlain
@@ -283,6 +287,11 @@ func imapAuth(a config.IMAPAuth) imapwatch.Auth {
 		return imapwatch.AuthXOAuth2
 	case config.AuthOAuthBearer:
 		return imapwatch.AuthOAuthBearer
+	case config.AuthOAuth2:
+		if m.OAuth2 != nil && m.OAuth2.Mechanism == config.MechanismOAuthBearer {
+			return imapwatch.AuthOAuthBearer
+		}
+		return imapwatch.AuthXOAuth2
 	}
 	return imapwatch.Auth(a) // imapwatch refuses what it does not know
 }
@@ -302,7 +311,7 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 		Port:           m.Port,
 		Security:       m.Security,
 		Username:       m.Username,
-		Auth:           imapAuth(m.Auth),
+		Auth:           imapAuth(m),
 		Password:       m.Secret.Func(),
 		TLSConfig:      opts.IMAPTLS,
 		Inbox:          m.Inbox,
@@ -313,14 +322,45 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 		MaxBackoff:     opts.MaxBackoff,
 		Logger:         logger,
 	}
-	if m := opts.Metrics; m != nil {
-		o.OnDisconnect = func(error) {
-			m.SessionUp(false)
-			m.Reconnect()
+	var tokens *oauth.Source
+	if m.Auth == config.AuthOAuth2 {
+		tokens, o.Password = oauthTokens(cfg, opts, logger)
+	}
+	if m := opts.Metrics; m != nil || tokens != nil {
+		o.OnDisconnect = func(err error) {
+			if tokens != nil && errors.Is(err, imapwatch.ErrAuth) {
+				tokens.Invalidate() // the server refused the token: a new one next time
+			}
+			if m != nil {
+				m.SessionUp(false)
+				m.Reconnect()
+			}
 		}
 		o.OnHoldFolder = func(err error) { m.HoldFolderResult(cfg.IMAP.HoldFolder, err) }
 	}
 	return o
+}
+
+// oauthTokens is the password source of imap.auth: oauth2: a fresh access
+// token from the saved sign-in at each login. A revoked sign-in is logged
+// at error (by the source) and turns /healthz unhealthy until a login works.
+func oauthTokens(cfg *config.Config, opts Options, logger *slog.Logger) (*oauth.Source, func(context.Context) (string, error)) {
+	client, err := oauth.ClientFor(cfg.IMAP)
+	if err != nil {
+		return nil, func(context.Context) (string, error) { return "", err }
+	}
+	so := oauth.SourceOptions{
+		Client: client,
+		Store:  oauth.StoreFor(cfg.StateDir, os.Getenv("CREDENTIALS_DIRECTORY")),
+		Clock:  opts.Clock,
+		Logger: logger,
+	}
+	if m := opts.Metrics; m != nil {
+		so.OnRevoked = func(*oauth.RevokedError) { m.SetSignInProblem(oauth.HealthReason) }
+		so.OnRestored = func() { m.SetSignInProblem("") }
+	}
+	src := oauth.NewSource(so)
+	return src, src.AccessToken
 }
 
 // Run watches the inbox and sends alerts until ctx ends. It returns nil on

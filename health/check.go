@@ -17,6 +17,9 @@ const DefaultGrace = 5 * time.Minute
 type SessionState struct {
 	Up        bool
 	DownSince time.Time // meaningful while !Up
+	// SignIn, when set, is a fixed text saying the IMAP credentials need
+	// the user (an OAuth2 sign-in revoked): unhealthy at once, no grace.
+	SignIn string
 }
 
 // AlertState is the alert side as notify's Dispatcher reports it.
@@ -168,6 +171,10 @@ func Evaluate(now time.Time, grace time.Duration, s SessionState, a AlertState) 
 		} else {
 			note("IMAP session down for %s, reconnecting (unhealthy after %s)", down, grace)
 		}
+	}
+
+	if s.SignIn != "" {
+		fail("%s", s.SignIn)
 	}
 
 	if !a.FailingSince.IsZero() {

@@ -42,6 +42,7 @@ type Metrics struct {
 	mu        sync.Mutex
 	up        bool
 	downSince time.Time
+	signIn    string
 
 	hold holdTracker // hold.go
 }
@@ -211,11 +212,20 @@ func (m *Metrics) SessionUp(up bool) {
 	m.sessionSince.Set(unixSeconds(m.downSince))
 }
 
+// SetSignInProblem records why the IMAP login cannot work without the user
+// (a fixed text: an OAuth2 sign-in revoked), or clears it with "".
+// /healthz is unhealthy, with this reason, while it is set.
+func (m *Metrics) SetSignInProblem(reason string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.signIn = reason
+}
+
 // Session reports the IMAP session state as last recorded.
 func (m *Metrics) Session() SessionState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return SessionState{Up: m.up, DownSince: m.downSince}
+	return SessionState{Up: m.up, DownSince: m.downSince, SignIn: m.signIn}
 }
 
 // SetHeld sets the number of messages waiting in the hold folder.

@@ -54,6 +54,7 @@ func commands() []command {
 		{"demo", "the whole pipeline on an embedded server, no setup", cmdDemo},
 		{"history", "what boundaryd did: messages, alerts, windows (no content)", cmdHistory},
 		{"rules", "print the built-in emergency rules", cmdRules},
+		{"login", "sign in to the mailbox with OAuth2 (imap.auth: oauth2)", cmdLogin},
 		{"version", "print the version", cmdVersion},
 	}
 }
