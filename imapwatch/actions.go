@@ -196,6 +196,7 @@ func (s *Session) FindByMessageID(ctx context.Context, mailbox, msgID string) ([
 	}
 	var candidates []uint32
 	if err := s.cmd(ctx, "imap search message-id", func() error {
+		s.limitReads("imap search message-id", s.searchBudget())
 		data, err := s.c.UIDSearch(&imap.SearchCriteria{
 			Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: id}},
 		}, nil).Wait()
@@ -214,7 +215,11 @@ func (s *Session) FindByMessageID(ctx context.Context, mailbox, msgID string) ([
 	}
 	var out []uint32
 	err := s.cmd(ctx, "imap fetch message-id", func() error {
-		sec := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-ID"}, Peek: true}
+		// The partial range bounds what a hostile sender's huge
+		// Message-ID field costs; an ID that long never matches ours.
+		sec := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-ID"}, Peek: true,
+			Partial: &imap.SectionPartial{Size: maxMessageIDField}}
+		s.limitReads("imap fetch message-id", defaultReadBudget+int64(len(candidates))*(maxMessageIDField+sectionOverhead))
 		bufs, err := s.c.Fetch(uidSet(candidates), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{sec}}).Collect()
 		if err != nil {
 			return err
@@ -224,7 +229,15 @@ func (s *Session) FindByMessageID(ctx context.Context, mailbox, msgID string) ([
 			if b.UID == 0 {
 				continue
 			}
-			if normalizeMsgID(headerValue(b.FindBodySection(sec))) == want {
+			// Matched by hand: FindBodySection also wants the partial
+			// origin echoed back, which not every server does.
+			var field []byte
+			for _, bs := range b.BodySection {
+				if bs.Section.Specifier == imap.PartSpecifierHeader && len(bs.Section.HeaderFields) > 0 {
+					field = bs.Bytes
+				}
+			}
+			if normalizeMsgID(headerValue(field)) == want {
 				out = append(out, uint32(b.UID))
 			}
 		}
@@ -232,6 +245,10 @@ func (s *Session) FindByMessageID(ctx context.Context, mailbox, msgID string) ([
 	})
 	return out, err
 }
+
+// maxMessageIDField is how much of a candidate's Message-ID field is
+// fetched to confirm it.
+const maxMessageIDField = 2048
 
 func normalizeMsgID(id string) string {
 	return strings.Trim(strings.TrimSpace(id), "<>")

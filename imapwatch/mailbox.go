@@ -91,6 +91,7 @@ func (s *Session) EnsureMailbox(ctx context.Context, mailbox string) error {
 func (s *Session) UIDsAfter(ctx context.Context, uid uint32) ([]uint32, error) {
 	var out []uint32
 	err := s.cmd(ctx, "imap uid search", func() error {
+		s.limitReads("imap uid search", s.searchBudget())
 		var set imap.UIDSet
 		set.AddRange(imap.UID(uid+1), 0)
 		data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()

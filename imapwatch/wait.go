@@ -103,7 +103,7 @@ func (s *Session) idle(ctx context.Context) (Event, error) {
 	case ev = <-s.events:
 	case <-refresh.C:
 	case <-s.c.Closed():
-		waitErr = fmt.Errorf("imap idle: %w (server closed the connection)", ErrClosed)
+		waitErr = s.closedErr("imap idle")
 	case <-ctx.Done():
 		waitErr = ctx.Err()
 	}
@@ -142,7 +142,7 @@ func (s *Session) poll(ctx context.Context) (Event, error) {
 			case <-t.C:
 			case <-s.c.Closed():
 				t.Stop()
-				return Event{}, fmt.Errorf("imap poll: %w (server closed the connection)", ErrClosed)
+				return Event{}, s.closedErr("imap poll")
 			case <-ctx.Done():
 				t.Stop()
 				return Event{}, ctx.Err()
