@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 )
 
@@ -25,10 +26,12 @@ const (
 	// searchBytesPerMessage is the most one message adds to a SEARCH
 	// answer: ten digits and a space.
 	searchBytesPerMessage = 11
-	// structureBytesPerMessage covers, per message of a header fetch, its
-	// BODYSTRUCTURE (a few hundred bytes per MIME part), flags, dates and
-	// the response's framing.
-	structureBytesPerMessage = 64 << 10
+	// structureBytesPerMessage covers, per message, its BODYSTRUCTURE (a
+	// few hundred bytes per MIME part: 8 KiB is some 40 attachments, and
+	// a batch's messages share their allowances), flags, dates and the
+	// response's framing. Parsed, a structure costs some 15 times its
+	// bytes.
+	structureBytesPerMessage = 8 << 10
 	// sectionOverhead is the framing of one fetched section: the item
 	// name, section spec, partial origin, literal announcement.
 	sectionOverhead = 512
@@ -152,3 +155,26 @@ func (s *Session) closedErr(what string) error {
 func (s *Session) searchBudget() int64 {
 	return defaultReadBudget + searchBytesPerMessage*int64(s.Selected().NumMessages)
 }
+
+// maxErrorText bounds the text of an error from the IMAP library: it can
+// quote the server (a NO's text, a byte it did not expect) and nests one
+// "in body-type-mpart:" per level of a structure it gave up on.
+const maxErrorText = 400
+
+// brief keeps err (errors.Is and As see through it) with its text cut to
+// its start and end when longer than maxErrorText.
+func brief(err error) error {
+	if err == nil || len(err.Error()) <= maxErrorText {
+		return err
+	}
+	return briefError{err}
+}
+
+type briefError struct{ err error }
+
+func (e briefError) Error() string {
+	t := e.err.Error()
+	return strings.ToValidUTF8(t[:maxErrorText/2], "") + " … " + strings.ToValidUTF8(t[len(t)-maxErrorText/2:], "")
+}
+
+func (e briefError) Unwrap() error { return e.err }

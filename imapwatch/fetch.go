@@ -112,58 +112,104 @@ func (s *Session) fetchBatch(ctx context.Context, uids []uint32) ([]Fetched, err
 	return out, nil
 }
 
-// fetchHeaders reads each message's header, structure, flags and sizes.
+// fetchHeaders reads each message's structure, flags and sizes, then its
+// header: two commands, so that each answer has its own budget (a parsed
+// BODYSTRUCTURE costs many times its bytes).
 func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
-	var out []Fetched
-	opts := &imap.FetchOptions{
+	byUID := map[uint32]*Fetched{}
+	err := s.fetchEach("imap fetch structure", uids, &imap.FetchOptions{
 		UID:           true,
 		Flags:         true,
 		InternalDate:  true,
 		RFC822Size:    true,
 		BodyStructure: &imap.FetchItemBodyStructure{Extended: true},
+	}, structureBytesPerMessage, func(b *imapclient.FetchMessageBuffer) bool {
+		if b.BodyStructure == nil {
+			return false
+		}
+		f := &Fetched{UID: uint32(b.UID), InternalDate: b.InternalDate, Size: b.RFC822Size}
+		for _, fl := range b.Flags {
+			f.Flags = append(f.Flags, string(fl))
+		}
+		var more int
+		f.Parts, more = leaves(b.BodyStructure, s.opts.MaxTextBytes)
+		if more > 0 {
+			f.Errors = append(f.Errors, fmt.Sprintf("more than %d MIME parts: %d more were not examined", maxPartsPerMessage, more))
+		}
+		byUID[f.UID] = f
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("structure: %w", err)
+	}
+	present := make([]uint32, 0, len(byUID))
+	for uid := range byUID {
+		present = append(present, uid)
+	}
+	slices.Sort(present)
+	if len(present) == 0 {
+		return nil, nil
+	}
+	var out []Fetched
+	err = s.fetchEach("imap fetch headers", present, &imap.FetchOptions{
+		UID: true,
 		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true,
 			Partial: &imap.SectionPartial{Size: s.opts.MaxHeaderBytes}}},
+	}, s.opts.MaxHeaderBytes+sectionOverhead, func(b *imapclient.FetchMessageBuffer) bool {
+		f := byUID[uint32(b.UID)]
+		if f == nil {
+			return true // not asked, or answered twice
+		}
+		for _, sec := range b.BodySection {
+			if sec.Section.Specifier == imap.PartSpecifierHeader && len(sec.Section.Part) == 0 {
+				var problem string
+				f.Header, problem = cutHeader(sec.Bytes, s.opts.MaxHeaderBytes)
+				if problem != "" {
+					f.Errors = append(f.Errors, problem)
+				}
+				out = append(out, *f)
+				delete(byUID, f.UID)
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return nil, fmt.Errorf("headers: %w", err)
 	}
+	// A message without an answer here was expunged in between: skipped,
+	// as one gone before the first command.
+	slices.SortFunc(out, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
+	return out, nil
+}
+
+// fetchEach runs one UID FETCH of opts for uids under a read budget of
+// perMessage bytes each, and hands each message's answer to take. take
+// reports false when the answer lacks what was asked: go-imap gave its slot
+// to an unsolicited flags-only FETCH of the same UID and discarded the real
+// one. Those UIDs are asked once more.
+func (s *Session) fetchEach(what string, uids []uint32, opts *imap.FetchOptions, perMessage int64, take func(*imapclient.FetchMessageBuffer) bool) error {
 	want := uids
 	for round := 0; round < 2 && len(want) > 0; round++ {
-		s.limitReads("imap fetch headers", defaultReadBudget+int64(len(want))*(s.opts.MaxHeaderBytes+structureBytesPerMessage))
+		s.limitReads(what, defaultReadBudget+int64(len(want))*perMessage)
 		bufs, err := s.c.Fetch(uidSet(want), opts).Collect()
 		if err != nil {
-			return nil, fmt.Errorf("headers: %w", err)
+			return err
 		}
 		want = nil
 		for _, b := range bufs {
 			if b.UID == 0 {
 				continue // an unsolicited FETCH (flag change) of another message
 			}
-			if b.BodyStructure == nil {
-				// go-imap gave our slot to an unsolicited flags-only
-				// FETCH of this UID; the real answer was discarded.
+			if !take(b) {
 				want = append(want, uint32(b.UID))
-				continue
 			}
-			f := Fetched{UID: uint32(b.UID), InternalDate: b.InternalDate, Size: b.RFC822Size}
-			for _, fl := range b.Flags {
-				f.Flags = append(f.Flags, string(fl))
-			}
-			for _, sec := range b.BodySection {
-				if sec.Section.Specifier == imap.PartSpecifierHeader && len(sec.Section.Part) == 0 {
-					var problem string
-					f.Header, problem = cutHeader(sec.Bytes, s.opts.MaxHeaderBytes)
-					if problem != "" {
-						f.Errors = append(f.Errors, problem)
-					}
-				}
-			}
-			f.Parts = leaves(b.BodyStructure, s.opts.MaxTextBytes)
-			out = append(out, f)
 		}
 	}
 	if len(want) > 0 {
-		return nil, fmt.Errorf("headers: incomplete answer for uids %v", want)
+		return fmt.Errorf("incomplete answer for uids %v", want)
 	}
-	slices.SortFunc(out, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
-	return out, nil
+	return nil
 }
 
 // cutHeader checks a header fetched with a partial range of max bytes. One
@@ -323,12 +369,19 @@ func (s *Session) fetchTexts(out []Fetched) error {
 	return nil
 }
 
-// leaves flattens a body structure into its leaf parts.
-func leaves(bs imap.BodyStructure, max int64) []Part {
-	var parts []Part
+// maxPartsPerMessage bounds the leaves kept of one message's structure.
+const maxPartsPerMessage = 1000
+
+// leaves flattens a body structure into its leaf parts, the first
+// maxPartsPerMessage of them; more counts the others.
+func leaves(bs imap.BodyStructure, max int64) (parts []Part, more int) {
 	bs.Walk(func(path []int, b imap.BodyStructure) bool {
 		sp, ok := b.(*imap.BodyStructureSinglePart)
 		if !ok {
+			return true
+		}
+		if len(parts) >= maxPartsPerMessage {
+			more++
 			return true
 		}
 		p := Part{
@@ -346,7 +399,7 @@ func leaves(bs imap.BodyStructure, max int64) []Part {
 		parts = append(parts, p)
 		return true
 	})
-	return parts
+	return parts, more
 }
 
 func pathString(path []int) string {

@@ -287,6 +287,7 @@ func (s *Session) guard(ctx context.Context, timeout time.Duration, what string,
 	case 2:
 		return fmt.Errorf("%s: %w", what, ctx.Err())
 	}
+	err = brief(err)
 	if s.aborted.Load() && !isNo(err) {
 		return fmt.Errorf("%s: %w: %v", what, ErrClosed, err)
 	}
