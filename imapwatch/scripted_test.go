@@ -2,6 +2,7 @@ package imapwatch
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,13 @@ type scriptedServer struct {
 	fetch func(w io.Writer, tag, line string) error
 	// idle is sent after the continuation of an IDLE. nil: nothing.
 	idle func(w io.Writer) error
+	// beforeSelectOK is sent within the SELECT answer, before its
+	// completion ("$TAG" standing for the tag).
+	beforeSelectOK []byte
+
+	// silence, when set, closes a connection whose client sent nothing
+	// for that long (a client waiting for bytes a script never sends).
+	silence time.Duration
 
 	accepts chan time.Time // one per connection accepted
 
@@ -120,6 +128,9 @@ func (s *scriptedServer) session(c net.Conn) error {
 		return err
 	}
 	for {
+		if s.silence > 0 {
+			_ = c.SetReadDeadline(time.Now().Add(s.silence))
+		}
 		line, err := r.ReadString('\n')
 		if err != nil {
 			return err
@@ -140,6 +151,11 @@ func (s *scriptedServer) session(c net.Conn) error {
 		case "LIST":
 			err = send(`* LIST (\Noselect) "/" ""`, tag+" OK done")
 		case "SELECT", "EXAMINE":
+			if len(s.beforeSelectOK) > 0 {
+				if _, err = w.Write(bytes.ReplaceAll(s.beforeSelectOK, []byte("$TAG"), []byte(tag))); err != nil {
+					return err
+				}
+			}
 			err = send(fmt.Sprintf("* %d EXISTS", s.messages), "* OK [UIDVALIDITY 7] ok",
 				fmt.Sprintf("* OK [UIDNEXT %d] ok", s.messages+1), "* FLAGS (\\Seen \\Flagged)",
 				"* OK [PERMANENTFLAGS (\\Seen \\Flagged \\*)] ok", tag+" OK [READ-WRITE] selected")
