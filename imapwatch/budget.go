@@ -26,12 +26,14 @@ const (
 	// searchBytesPerMessage is the most one message adds to a SEARCH
 	// answer: ten digits and a space.
 	searchBytesPerMessage = 11
-	// structureBytesPerMessage covers, per message, its BODYSTRUCTURE (a
-	// few hundred bytes per MIME part: 8 KiB is some 40 attachments, and
-	// a batch's messages share their allowances), flags, dates and the
-	// response's framing. Parsed, a structure costs some 15 times its
-	// bytes.
-	structureBytesPerMessage = 8 << 10
+	// flagsBytesPerMessage covers one message's flags, dates and sizes.
+	flagsBytesPerMessage = 4 << 10
+	// minStructureBytes, maxStructureBytes and structureGroupBytes bound
+	// BODYSTRUCTURE answers (see structureAllowance): parsed, a structure
+	// costs up to some 15 times its bytes.
+	minStructureBytes   = 8 << 10
+	maxStructureBytes   = 2 << 20
+	structureGroupBytes = 3 << 20
 	// sectionOverhead is the framing of one fetched section: the item
 	// name, section spec, partial origin, literal announcement.
 	sectionOverhead = 512

@@ -112,52 +112,95 @@ func (s *Session) fetchBatch(ctx context.Context, uids []uint32) ([]Fetched, err
 	return out, nil
 }
 
-// fetchHeaders reads each message's structure, flags and sizes, then its
-// header: two commands, so that each answer has its own budget (a parsed
-// BODYSTRUCTURE costs many times its bytes).
+// fetchHeaders reads each message's flags and sizes, then its structure,
+// then its header: separate commands, so that each answer has a budget
+// fitted to it. A parsed BODYSTRUCTURE costs several times its bytes, and
+// its honest size grows with the message's, so structures are fetched in
+// groups whose allowances (structureAllowance) add up to at most
+// structureGroupBytes.
 func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
 	byUID := map[uint32]*Fetched{}
-	err := s.fetchEach("imap fetch structure", uids, &imap.FetchOptions{
-		UID:           true,
-		Flags:         true,
-		InternalDate:  true,
-		RFC822Size:    true,
-		BodyStructure: &imap.FetchItemBodyStructure{Extended: true},
-	}, structureBytesPerMessage, func(b *imapclient.FetchMessageBuffer) bool {
-		if b.BodyStructure == nil {
+	err := s.fetchEach("imap fetch sizes", uids, &imap.FetchOptions{
+		UID:          true,
+		Flags:        true,
+		InternalDate: true,
+		RFC822Size:   true,
+	}, perMessageBudget(uids, flagsBytesPerMessage), func(b *imapclient.FetchMessageBuffer) bool {
+		if b.InternalDate.IsZero() {
 			return false
 		}
 		f := &Fetched{UID: uint32(b.UID), InternalDate: b.InternalDate, Size: b.RFC822Size}
 		for _, fl := range b.Flags {
 			f.Flags = append(f.Flags, string(fl))
 		}
-		var more int
-		f.Parts, more = leaves(b.BodyStructure, s.opts.MaxTextBytes)
-		if more > 0 {
-			f.Errors = append(f.Errors, fmt.Sprintf("more than %d MIME parts: %d more were not examined", maxPartsPerMessage, more))
-		}
 		byUID[f.UID] = f
 		return true
 	})
 	if err != nil {
-		return nil, fmt.Errorf("structure: %w", err)
+		return nil, fmt.Errorf("sizes: %w", err)
 	}
 	present := make([]uint32, 0, len(byUID))
 	for uid := range byUID {
 		present = append(present, uid)
 	}
 	slices.Sort(present)
+
+	allowance := func(uids []uint32) int64 {
+		var n int64
+		for _, u := range uids {
+			if f := byUID[u]; f != nil {
+				n += structureAllowance(f.Size)
+			}
+		}
+		return n
+	}
+	structured := map[uint32]bool{}
+	for rest := present; len(rest) > 0; {
+		n, cost := 0, int64(0)
+		for n < len(rest) && (n == 0 || cost+structureAllowance(byUID[rest[n]].Size) <= structureGroupBytes) {
+			cost += structureAllowance(byUID[rest[n]].Size)
+			n++
+		}
+		group := rest[:n]
+		rest = rest[n:]
+		err := s.fetchEach("imap fetch structure", group, &imap.FetchOptions{
+			UID:           true,
+			BodyStructure: &imap.FetchItemBodyStructure{Extended: true},
+		}, allowance, func(b *imapclient.FetchMessageBuffer) bool {
+			f := byUID[uint32(b.UID)]
+			if f == nil {
+				return true // not asked
+			}
+			if b.BodyStructure == nil {
+				return false
+			}
+			var more int
+			f.Parts, more = leaves(b.BodyStructure, s.opts.MaxTextBytes)
+			if more > 0 {
+				f.Errors = append(f.Errors, fmt.Sprintf("more than %d MIME parts: %d more were not examined", maxPartsPerMessage, more))
+			}
+			structured[f.UID] = true
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("structure: %w", err)
+		}
+	}
+	// A message without an answer below was expunged in between: skipped,
+	// as one gone before the first command.
+	present = slices.DeleteFunc(present, func(u uint32) bool { return !structured[u] })
 	if len(present) == 0 {
 		return nil, nil
 	}
+
 	var out []Fetched
 	err = s.fetchEach("imap fetch headers", present, &imap.FetchOptions{
 		UID: true,
 		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true,
 			Partial: &imap.SectionPartial{Size: s.opts.MaxHeaderBytes}}},
-	}, s.opts.MaxHeaderBytes+sectionOverhead, func(b *imapclient.FetchMessageBuffer) bool {
+	}, perMessageBudget(present, s.opts.MaxHeaderBytes+sectionOverhead), func(b *imapclient.FetchMessageBuffer) bool {
 		f := byUID[uint32(b.UID)]
-		if f == nil {
+		if f == nil || !structured[f.UID] {
 			return true // not asked, or answered twice
 		}
 		for _, sec := range b.BodySection {
@@ -168,7 +211,7 @@ func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
 					f.Errors = append(f.Errors, problem)
 				}
 				out = append(out, *f)
-				delete(byUID, f.UID)
+				delete(structured, f.UID)
 				return true
 			}
 		}
@@ -177,21 +220,34 @@ func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
 	if err != nil {
 		return nil, fmt.Errorf("headers: %w", err)
 	}
-	// A message without an answer here was expunged in between: skipped,
-	// as one gone before the first command.
 	slices.SortFunc(out, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
 	return out, nil
 }
 
+// structureAllowance is the most an honest BODYSTRUCTURE of a message of
+// size bytes takes: a MIME part costs some 10 bytes of message at least
+// ("--b" and a blank line) and some 80 in the structure, plus what its
+// header fields give (parameters, an embedded message's envelope), each at
+// most a few times their own bytes. Capped at maxStructureBytes: Dovecot
+// stops at 10000 parts.
+func structureAllowance(size int64) int64 {
+	return min(max(8*size, minStructureBytes), maxStructureBytes)
+}
+
+// perMessageBudget is a read budget of n bytes for each of uids.
+func perMessageBudget(uids []uint32, n int64) func([]uint32) int64 {
+	return func(want []uint32) int64 { return int64(len(want)) * n }
+}
+
 // fetchEach runs one UID FETCH of opts for uids under a read budget of
-// perMessage bytes each, and hands each message's answer to take. take
-// reports false when the answer lacks what was asked: go-imap gave its slot
-// to an unsolicited flags-only FETCH of the same UID and discarded the real
-// one. Those UIDs are asked once more.
-func (s *Session) fetchEach(what string, uids []uint32, opts *imap.FetchOptions, perMessage int64, take func(*imapclient.FetchMessageBuffer) bool) error {
+// defaultReadBudget plus budget(uids asked), and hands each message's
+// answer to take. take reports false when the answer lacks what was asked:
+// go-imap gave its slot to an unsolicited flags-only FETCH of the same UID
+// and discarded the real one. Those UIDs are asked once more.
+func (s *Session) fetchEach(what string, uids []uint32, opts *imap.FetchOptions, budget func([]uint32) int64, take func(*imapclient.FetchMessageBuffer) bool) error {
 	want := uids
 	for round := 0; round < 2 && len(want) > 0; round++ {
-		s.limitReads(what, defaultReadBudget+int64(len(want))*perMessage)
+		s.limitReads(what, defaultReadBudget+budget(want))
 		bufs, err := s.c.Fetch(uidSet(want), opts).Collect()
 		if err != nil {
 			return err

@@ -11,10 +11,10 @@ import (
 
 // fuzzPhases are the moments of a session where FuzzSession's bytes reach
 // the daemon, in order; the input's segments, split on NUL, go to them.
-var fuzzPhases = []string{"select", "structure", "header", "text", "idle"}
+var fuzzPhases = []string{"select", "structure", "header", "text", "idle", "sizes"}
 
 // FuzzSession: the fuzzer's bytes are what the server sends during one
-// daemon session (select, search, fetch, idle): segment i, cut at NUL
+// daemon session (select, search, the fetches, idle): segment i, cut at NUL
 // bytes, is sent at fuzzPhases[i], "$TAG" standing for the command's tag.
 // A segment that answers the command itself (it holds "$TAG") replaces the
 // server's honest answer; any other is sent ahead of it. However broken or

@@ -32,33 +32,38 @@ func deepStructure(depth int) string {
 	return strings.Repeat("(", depth) + `("text" "plain" NIL NIL NIL "7bit" 10 1)` + strings.Repeat(` "mixed")`, depth)
 }
 
-// hostileScripts answer one of the daemon's UID FETCHes (phase: structure,
-// header or text) the way an attacker would; the others are answered
+// hostileScripts answer one of the daemon's UID FETCHes (phase: sizes,
+// structure, header or text) the way an attacker would; the others are answered
 // honestly.
 var hostileScripts = []struct {
 	name  string
 	phase string
 	send  func(w io.Writer, tag string) error
 	want  func(err error) bool
+	claim int64 // the RFC822.SIZE claimed for every message (0: 40 bytes)
 }{
 	{"2 GB literal for a header", "header", func(w io.Writer, tag string) error {
 		return holdAfter(stream(w, "* 1 FETCH (UID 1 BODY[HEADER]<0> {2147483648}\r\n", "a", hostileSend))
-	}, isTooMuch},
+	}, isTooMuch, 0},
 	{"2 GB literal for a text part", "text", func(w io.Writer, tag string) error {
 		return holdAfter(stream(w, "* 1 FETCH (UID 1 BODY[1]<0> {2147483648}\r\n", "a", hostileSend))
-	}, isTooMuch},
+	}, isTooMuch, 0},
 	{"100000-deep BODYSTRUCTURE", "structure", func(w io.Writer, tag string) error {
 		_, err := fmt.Fprintf(w, "* 1 FETCH (UID 1 BODYSTRUCTURE %s)\r\n%s OK done\r\n", deepStructure(100000), tag)
 		return err
-	}, isTooDeep},
+	}, isTooDeep, 0},
 	{"10000000-deep BODYSTRUCTURE", "structure", func(w io.Writer, tag string) error {
 		// Past the budget before the end: the depth limit must hold on
 		// the way there (a few MB of "(" overflowed the stack).
 		return holdAfter(stream(w, "* 1 FETCH (UID 1 BODYSTRUCTURE ", "(", 10000000))
-	}, isTooDeep},
+	}, isTooDeep, 0},
 	{"BODYSTRUCTURE of a million parts", "structure", func(w io.Writer, tag string) error {
 		return holdAfter(stream(w, "* 1 FETCH (UID 1 BODYSTRUCTURE (", `("text" "plain" NIL NIL NIL "7bit" 10 1)`, hostileSend))
-	}, isTooMuch},
+	}, isTooMuch, 0},
+	{"BODYSTRUCTURE of a million parts, messages claimed huge", "structure", func(w io.Writer, tag string) error {
+		// The largest structure budget there is (maxStructureBytes).
+		return holdAfter(stream(w, "* 1 FETCH (UID 1 BODYSTRUCTURE (", `("text" "plain" NIL NIL NIL "7bit" 10 1)`, hostileSend))
+	}, isTooMuch, 1 << 30},
 	{"BODYSTRUCTURE of 30000 parts, within the budget", "structure", func(w io.Writer, tag string) error {
 		leaf := `("text" "plain" NIL NIL NIL "7bit" 10 1)`
 		if err := stream(w, "* 1 FETCH (UID 1 BODYSTRUCTURE (", leaf, int64(len(leaf))*30000); err != nil {
@@ -66,16 +71,19 @@ var hostileScripts = []struct {
 		}
 		_, err := fmt.Fprintf(w, " \"mixed\"))\r\n%s OK done\r\n", tag)
 		return err
-	}, func(err error) bool { return err == nil }},
+	}, func(err error) bool { return err == nil }, 0},
 	{"endless line", "header", func(w io.Writer, tag string) error {
 		return holdAfter(stream(w, "* OK ", "x", hostileSend))
-	}, isTooMuch},
+	}, isTooMuch, 0},
+	{"endless flag list", "sizes", func(w io.Writer, tag string) error {
+		return holdAfter(stream(w, "* 1 FETCH (UID 1 FLAGS (", "$k ", hostileSend))
+	}, isTooMuch, 0},
 	{"endless quoted string", "structure", func(w io.Writer, tag string) error {
 		return holdAfter(stream(w, `* 1 FETCH (UID 1 FLAGS (\Seen) INTERNALDATE "`, "7", hostileSend))
-	}, isTooMuch},
+	}, isTooMuch, 0},
 	{"flood of small answers", "text", func(w io.Writer, tag string) error {
 		return holdAfter(stream(w, "", "* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n", hostileSend))
-	}, isTooMuch},
+	}, isTooMuch, 0},
 	{"garbage", "header", func(w io.Writer, tag string) error {
 		rng := rand.New(rand.NewPCG(1, 2))
 		junk := make([]byte, 1<<20)
@@ -88,7 +96,7 @@ var hostileScripts = []struct {
 			}
 		}
 		return holdAfter(nil)
-	}, func(err error) bool { return err != nil && !errors.Is(err, ErrTimeout) }},
+	}, func(err error) bool { return err != nil && !errors.Is(err, ErrTimeout) }, 0},
 }
 
 // startHostile starts a server that answers the script's phase with it.
@@ -125,6 +133,7 @@ func TestHostileServerEndsSessionNotProcess(t *testing.T) {
 	for _, sc := range hostileScripts {
 		t.Run(sc.name, func(t *testing.T) {
 			srv := startHostile(t, sc.phase, sc.send)
+			srv.claimedSize = sc.claim
 			var err error
 			var elapsed time.Duration
 			peakHeap, peakRSS := peakMemoryDuring(t, func() {

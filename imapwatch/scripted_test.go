@@ -3,6 +3,7 @@ package imapwatch
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,8 @@ import (
 type scriptedServer struct {
 	ln       net.Listener
 	messages int // in INBOX, UIDs 1..messages
+	// claimedSize is the RFC822.SIZE honestFetch announces (0: 40 bytes).
+	claimedSize int64
 
 	// fetch answers a UID FETCH; the tagged completion is the script's to
 	// send. nil: honestFetch.
@@ -224,6 +227,8 @@ func fetchPhase(line string) string {
 		return "structure"
 	case strings.Contains(line, "BODY.PEEK[HEADER]"):
 		return "header"
+	case strings.Contains(line, "RFC822.SIZE"):
+		return "sizes"
 	}
 	return "text"
 }
@@ -243,9 +248,10 @@ func (s *scriptedServer) honestFetch(w io.Writer, tag, line string) error {
 	for _, u := range uids {
 		var err error
 		switch fetchPhase(line) {
+		case "sizes":
+			_, err = fmt.Fprintf(w, "* %d FETCH (UID %d FLAGS () INTERNALDATE \"01-Dec-2026 10:00:00 +0000\" RFC822.SIZE %d)\r\n", u, u, cmp.Or(s.claimedSize, 40))
 		case "structure":
-			_, err = fmt.Fprintf(w, "* %d FETCH (UID %d FLAGS () INTERNALDATE \"01-Dec-2026 10:00:00 +0000\" RFC822.SIZE 40 "+
-				"BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1))\r\n", u, u)
+			_, err = fmt.Fprintf(w, "* %d FETCH (UID %d BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1))\r\n", u, u)
 		case "header":
 			h := fmt.Sprintf("Subject: m%d\r\n\r\n", u)
 			_, err = fmt.Fprintf(w, "* %d FETCH (UID %d BODY[HEADER]<0> {%d}\r\n%s)\r\n", u, u, len(h), h)
