@@ -59,6 +59,7 @@ func (s *Session) moveUIDs(ctx context.Context, uids []uint32, folder string) er
 
 	moveOnce := func() error {
 		return s.cmd(ctx, what, func() error {
+			s.limitReads(what, perUIDBudget(len(uids)))
 			if caps.Move {
 				// Client.Move is only safe when the server has MOVE; it
 				// then sends a single UID MOVE.
@@ -99,6 +100,7 @@ func (s *Session) moveUIDs(ctx context.Context, uids []uint32, folder string) er
 	}
 
 	if err := s.cmd(ctx, what+": flag original \\Deleted", func() error {
+		s.limitReads(what+": flag original \\Deleted", perUIDBudget(len(uids)))
 		return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close()
 	}); err != nil {
 		// The copy exists and the original is still visible: the caller
@@ -111,6 +113,7 @@ func (s *Session) moveUIDs(ctx context.Context, uids []uint32, folder string) er
 		return nil
 	}
 	return s.cmd(ctx, what+": uid expunge", func() error {
+		s.limitReads(what+": uid expunge", perUIDBudget(len(uids)))
 		return s.c.UIDExpunge(set).Close()
 	})
 }
@@ -120,6 +123,8 @@ func (s *Session) moveUIDs(ctx context.Context, uids []uint32, folder string) er
 func (s *Session) presentUIDs(ctx context.Context, set imap.UIDSet) ([]uint32, error) {
 	var out []uint32
 	err := s.cmd(ctx, "imap uid search", func() error {
+		nums, _ := set.Nums()
+		s.limitReads("imap uid search", perUIDBudget(len(nums)))
 		// A \Deleted original is already on its way out (the no-UIDPLUS
 		// fallback leaves them): moving it again would duplicate it.
 		data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}, NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()

@@ -34,6 +34,9 @@ const (
 	minStructureBytes   = 8 << 10
 	maxStructureBytes   = 2 << 20
 	structureGroupBytes = 3 << 20
+	// perUIDBytes is what one message adds to the answer to a command on
+	// it: "* 4294967295 EXPUNGE", its share of a COPYUID, a FETCH FLAGS.
+	perUIDBytes = 128
 	// sectionOverhead is the framing of one fetched section: the item
 	// name, section spec, partial origin, literal announcement.
 	sectionOverhead = 512
@@ -150,6 +153,13 @@ func (s *Session) closedErr(what string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return fmt.Errorf("%s: %w (server closed the connection)", what, ErrClosed)
+}
+
+// perUIDBudget bounds the answer to a command on n messages (MOVE, COPY,
+// EXPUNGE, a SEARCH among them): per message an EXPUNGE or FETCH line, its
+// share of a COPYUID.
+func perUIDBudget(n int) int64 {
+	return defaultReadBudget + perUIDBytes*int64(n)
 }
 
 // searchBudget bounds a SEARCH answer in the selected mailbox, whose size

@@ -85,3 +85,27 @@ func TestBriefKeepsTheErrorAndCutsItsText(t *testing.T) {
 		t.Error("a short error is changed")
 	}
 }
+
+// A release of many held messages is answered by one EXPUNGE per message:
+// the MOVE's budget grows with the messages moved, so an honest answer of
+// 1.3 MB does not end the session.
+func TestMoveBudgetGrowsWithTheMessages(t *testing.T) {
+	const n = 100000
+	srv := startScripted(t, n, nil)
+	ctx := testCtx(t, 30*time.Second)
+	s, err := Dial(ctx, srv.options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Select(ctx, "Held"); err != nil {
+		t.Fatal(err)
+	}
+	uids := make([]uint32, n)
+	for i := range uids {
+		uids[i] = uint32(i + 1)
+	}
+	if err := s.MoveBack(ctx, "Held", "INBOX", uids); err != nil {
+		t.Fatalf("MoveBack of %d messages: %v", n, err)
+	}
+}

@@ -137,6 +137,7 @@ func (s *Session) Present(ctx context.Context, uids []uint32) ([]uint32, error) 
 	}
 	var out []uint32
 	err := s.cmd(ctx, "imap uid search present", func() error {
+		s.limitReads("imap uid search present", perUIDBudget(len(uids)))
 		data, err := s.c.UIDSearch(&imap.SearchCriteria{
 			UID:     []imap.UIDSet{uidSet(uids)},
 			NotFlag: []imap.Flag{imap.FlagDeleted},

@@ -114,7 +114,7 @@ func (s *scriptedServer) options(t testing.TB) Options {
 	}
 }
 
-const scriptedCaps = "IMAP4rev1 IDLE"
+const scriptedCaps = "IMAP4rev1 IDLE MOVE"
 
 func (s *scriptedServer) session(c net.Conn) error {
 	r := bufio.NewReader(c)
@@ -168,6 +168,14 @@ func (s *scriptedServer) session(c net.Conn) error {
 				uids[i] = strconv.Itoa(i + 1)
 			}
 			err = send("* SEARCH "+strings.Join(uids, " "), tag+" OK done")
+		case "UID MOVE":
+			// Every message moves, each announced by its EXPUNGE.
+			for range s.messages {
+				if _, err = w.WriteString("* 1 EXPUNGE\r\n"); err != nil {
+					return err
+				}
+			}
+			err = send(tag + " OK moved")
 		case "UID FETCH":
 			if s.fetch == nil {
 				err = s.honestFetch(w, tag, args)
