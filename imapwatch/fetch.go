@@ -114,9 +114,10 @@ func (s *Session) fetchBatch(ctx context.Context, uids []uint32) ([]Fetched, err
 
 // fetchHeaders reads each message's flags and sizes, then its structure,
 // then its header: separate commands, so that each answer has a budget
-// fitted to it. A parsed BODYSTRUCTURE costs several times its bytes, and
-// its honest size grows with the message's, so structures are fetched in
-// groups whose allowances (structureAllowance) add up to at most
+// fitted to it. Parsed, a flag list or a BODYSTRUCTURE costs 10 to 15 times
+// its bytes (a header literal, about its bytes): they get small budgets. A
+// BODYSTRUCTURE's honest size grows with the message's, so structures are
+// fetched in groups whose allowances (structureAllowance) add up to at most
 // structureGroupBytes.
 func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
 	byUID := map[uint32]*Fetched{}
