@@ -40,6 +40,9 @@ const (
 	// sectionOverhead is the framing of one fetched section: the item
 	// name, section spec, partial origin, literal announcement.
 	sectionOverhead = 512
+	// maxSearchBytes caps a SEARCH answer: the UIDs of 1.5 million
+	// messages. Parsed, scattered UIDs cost some 4 times their bytes.
+	maxSearchBytes = 16 << 20
 	// maxReadBudget caps every budget, whatever sizes the server claims.
 	maxReadBudget = 64 << 20
 )
@@ -163,9 +166,9 @@ func perUIDBudget(n int) int64 {
 }
 
 // searchBudget bounds a SEARCH answer in the selected mailbox, whose size
-// grows with the number of messages.
+// grows with the number of messages (as the server counts them: capped).
 func (s *Session) searchBudget() int64 {
-	return defaultReadBudget + searchBytesPerMessage*int64(s.Selected().NumMessages)
+	return min(defaultReadBudget+searchBytesPerMessage*int64(s.Selected().NumMessages), maxSearchBytes)
 }
 
 // maxErrorText bounds the text of an error from the IMAP library: it can

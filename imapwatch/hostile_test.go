@@ -321,3 +321,23 @@ func TestRunReconnectsAfterHostileServer(t *testing.T) {
 		}
 	}
 }
+
+// A server claiming 4 billion messages gets a SEARCH budget of
+// maxSearchBytes, not 44 GB: its flood of scattered UIDs ends the session
+// within the memory bound.
+func TestHostileSearchFlood(t *testing.T) {
+	srv := startScripted(t, 1, nil)
+	srv.claimedExists = 4294967295
+	srv.search = func(w io.Writer, tag string) error {
+		return holdAfter(stream(w, "* SEARCH", " 4000000001 4000000003 4000000005", hostileSend))
+	}
+	var err error
+	heap, rss := peakMemoryDuring(t, func() { err = hostileSession(t, srv) })
+	t.Logf("%v; peak heap +%d MiB, peak RSS +%d MiB", err, heap>>20, rss>>20)
+	if !errors.Is(err, ErrTooMuchData) || !strings.Contains(err.Error(), "16 MiB") {
+		t.Errorf("session error = %v, want ErrTooMuchData at 16 MiB", err)
+	}
+	if heap > hostileMemoryBound || rss > hostileMemoryBound {
+		t.Errorf("peak heap +%d MiB, peak RSS +%d MiB: over the %d MiB bound", heap>>20, rss>>20, hostileMemoryBound>>20)
+	}
+}

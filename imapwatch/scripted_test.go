@@ -26,6 +26,10 @@ type scriptedServer struct {
 	messages int // in INBOX, UIDs 1..messages
 	// claimedSize is the RFC822.SIZE honestFetch announces (0: 40 bytes).
 	claimedSize int64
+	// claimedExists is the EXISTS of SELECT (0: messages).
+	claimedExists uint32
+	// search answers a UID SEARCH. nil: every UID.
+	search func(w io.Writer, tag string) error
 
 	// fetch answers a UID FETCH; the tagged completion is the script's to
 	// send. nil: honestFetch.
@@ -159,10 +163,19 @@ func (s *scriptedServer) session(c net.Conn) error {
 					return err
 				}
 			}
-			err = send(fmt.Sprintf("* %d EXISTS", s.messages), "* OK [UIDVALIDITY 7] ok",
+			err = send(fmt.Sprintf("* %d EXISTS", cmp.Or(s.claimedExists, uint32(s.messages))), "* OK [UIDVALIDITY 7] ok",
 				fmt.Sprintf("* OK [UIDNEXT %d] ok", s.messages+1), "* FLAGS (\\Seen \\Flagged)",
 				"* OK [PERMANENTFLAGS (\\Seen \\Flagged \\*)] ok", tag+" OK [READ-WRITE] selected")
 		case "UID SEARCH":
+			if s.search != nil {
+				err = s.search(w, tag)
+				if err == nil || errors.Is(err, errHold) {
+					if ferr := w.Flush(); ferr != nil {
+						return ferr
+					}
+				}
+				break
+			}
 			uids := make([]string, s.messages)
 			for i := range uids {
 				uids[i] = strconv.Itoa(i + 1)
