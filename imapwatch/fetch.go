@@ -226,13 +226,15 @@ func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
 }
 
 // structureAllowance is the most an honest BODYSTRUCTURE of a message of
-// size bytes takes: a MIME part costs some 10 bytes of message at least
-// ("--b" and a blank line) and some 80 in the structure, plus what its
-// header fields give (parameters, an embedded message's envelope), each at
-// most a few times their own bytes. Capped at maxStructureBytes: Dovecot
-// stops at 10000 parts.
+// size bytes takes: a MIME part costs 9 bytes of message at least
+// ("\r\n--b\r\n" and a blank line) and some 72 in the structure
+// (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL
+// NIL)), plus what its header fields give (parameters, an embedded
+// message's envelope), each at most a few times their own bytes; 12 times
+// the size leaves a margin. Capped at maxStructureBytes: Dovecot stops at
+// 10000 parts.
 func structureAllowance(size int64) int64 {
-	return min(max(8*size, minStructureBytes), maxStructureBytes)
+	return min(max(12*size, minStructureBytes), maxStructureBytes)
 }
 
 // perMessageBudget is a read budget of n bytes for each of uids.
