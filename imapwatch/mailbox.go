@@ -145,6 +145,7 @@ func (s *Session) EnsureMailbox(ctx context.Context, mailbox string) error {
 func (s *Session) UIDsAfter(ctx context.Context, uid uint32) ([]uint32, error) {
 	var out []uint32
 	err := s.cmd(ctx, "imap uid search", func() error {
+		s.limitReads("imap uid search", s.searchBudget())
 		var set imap.UIDSet
 		set.AddRange(imap.UID(uid+1), 0)
 		data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
@@ -246,6 +247,7 @@ func (s *Session) Present(ctx context.Context, uids []uint32) ([]uint32, error) 
 	}
 	var out []uint32
 	err := s.cmd(ctx, "imap uid search present", func() error {
+		s.limitReads("imap uid search present", perUIDBudget(len(uids)))
 		data, err := s.c.UIDSearch(&imap.SearchCriteria{
 			UID:     []imap.UIDSet{uidSet(uids)},
 			NotFlag: []imap.Flag{imap.FlagDeleted},

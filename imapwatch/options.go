@@ -38,6 +38,7 @@ const (
 // Defaults applied by Options.withDefaults.
 const (
 	DefaultMaxTextBytes   = 256 << 10
+	DefaultMaxHeaderBytes = 128 << 10
 	DefaultCommandTimeout = 60 * time.Second
 	DefaultIdleRefresh    = 9 * time.Minute
 	DefaultKeepAlive      = 4 * time.Minute
@@ -67,6 +68,7 @@ type Options struct {
 
 	PollInterval   time.Duration // without IDLE; default 2m
 	MaxTextBytes   int64         // per text part; default 256 KiB
+	MaxHeaderBytes int64         // of each message's header (longer ones are cut and say so); default 128 KiB
 	CommandTimeout time.Duration // every command and the login; default 60s
 	IdleRefresh    time.Duration // IDLE is restarted this often to prove the link alive; default 9m
 	KeepAlive      time.Duration // NOOP interval while polling; default 4m
@@ -116,6 +118,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxTextBytes <= 0 {
 		o.MaxTextBytes = DefaultMaxTextBytes
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if o.CommandTimeout <= 0 {
 		o.CommandTimeout = DefaultCommandTimeout

@@ -48,6 +48,8 @@ type Session struct {
 	log  *slog.Logger
 	raw  net.Conn
 	c    *imapclient.Client
+	// budget is raw's read budget (see budget.go).
+	budget *budgetConn
 
 	// events carries unilateral server news from the client's reader
 	// goroutine; sends never block because calling back into the client
@@ -80,12 +82,19 @@ func Dial(ctx context.Context, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
-	s := &Session{opts: opts, log: log, raw: raw, events: make(chan Event, 16), delim: '/'}
+	s := newSession(opts, log, raw)
 	if err := s.setup(ctx); err != nil {
 		s.abort()
 		return nil, err
 	}
 	return s, nil
+}
+
+// newSession wraps the dialled connection in its read budget: everything
+// TLS and go-imap read from the server is counted per command.
+func newSession(opts Options, log *slog.Logger, conn net.Conn) *Session {
+	b := newBudgetConn(conn)
+	return &Session{opts: opts, log: log, raw: b, budget: b, events: make(chan Event, 16), delim: '/'}
 }
 
 func (s *Session) clientOptions() *imapclient.Options {
@@ -270,6 +279,7 @@ func (s *Session) guard(ctx context.Context, timeout time.Duration, what string,
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	s.limitReads(what, defaultReadBudget)
 	var fired atomic.Int32 // 1: timeout, 2: context
 	timer := time.AfterFunc(timeout, func() {
 		if fired.CompareAndSwap(0, 1) {
@@ -288,12 +298,16 @@ func (s *Session) guard(ctx context.Context, timeout time.Duration, what string,
 		s.opts.progress()
 		return nil
 	}
+	if rerr := s.readFailure(); rerr != nil {
+		return fmt.Errorf("%s: %w", what, rerr)
+	}
 	switch fired.Load() {
 	case 1:
 		return fmt.Errorf("%s: %w after %v", what, ErrTimeout, timeout)
 	case 2:
 		return fmt.Errorf("%s: %w", what, ctx.Err())
 	}
+	err = brief(err)
 	if s.aborted.Load() && !isNo(err) {
 		return fmt.Errorf("%s: %w: %v", what, ErrClosed, err)
 	}

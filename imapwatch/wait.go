@@ -107,7 +107,7 @@ wait:
 		case ev = <-s.events:
 		case <-refresh.C:
 		case <-s.c.Closed():
-			waitErr = fmt.Errorf("imap idle: %w (server closed the connection)", ErrClosed)
+			waitErr = s.closedErr("imap idle")
 		case <-ctx.Done():
 			waitErr = ctx.Err()
 		case <-alive:
@@ -147,7 +147,7 @@ func (s *Session) poll(ctx context.Context) (Event, error) {
 		}
 		if step > 0 {
 			if closed, err := s.opts.sleep(ctx, step, s.c.Closed()); closed {
-				return Event{}, fmt.Errorf("imap poll: %w (server closed the connection)", ErrClosed)
+				return Event{}, s.closedErr("imap poll")
 			} else if err != nil {
 				return Event{}, err
 			}
