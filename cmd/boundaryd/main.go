@@ -54,6 +54,7 @@ func commands() []command {
 		{"demo", "the whole pipeline on an embedded server, no setup", cmdDemo},
 		{"history", "what boundaryd did: messages, alerts, windows (no content)", cmdHistory},
 		{"rules", "print the built-in emergency rules", cmdRules},
+		{"test-alert", "send one test page through every alert channel", cmdTestAlert},
 		{"version", "print the version", cmdVersion},
 	}
 }
@@ -85,7 +86,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: boundaryd COMMAND [options]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every command has --help. --config may also come from BOUNDARY_CONFIG.")
