@@ -54,6 +54,7 @@ func commands() []command {
 		{"demo", "the whole pipeline on an embedded server, no setup", cmdDemo},
 		{"history", "what boundaryd did: messages, alerts, windows (no content)", cmdHistory},
 		{"rules", "print the built-in emergency rules", cmdRules},
+		{"init", "set up boundaryd by answering a few questions", cmdInit},
 		{"test-alert", "send one test page through every alert channel", cmdTestAlert},
 		{"version", "print the version", cmdVersion},
 	}
