@@ -34,6 +34,9 @@ func newPrompter(ctx context.Context, stdin io.Reader, out io.Writer) *prompter 
 	return p
 }
 
+// colon ends a question: French typography puts a space before it.
+func (p *prompter) colon() string { return locale.Pick(p.l, ": ", " : ") }
+
 // say prints a paragraph (in the prompter's language, chosen by the caller).
 func (p *prompter) say(format string, args ...any) {
 	fmt.Fprintf(p.out, format+"\n", args...)
@@ -67,9 +70,9 @@ func (p *prompter) line() (string, error) {
 // trimmed answer, or def when the answer is empty.
 func (p *prompter) ask(question, def string) (string, error) {
 	if def != "" {
-		fmt.Fprintf(p.out, "%s [%s]: ", question, def)
+		fmt.Fprintf(p.out, "%s [%s]%s", question, def, p.colon())
 	} else {
-		fmt.Fprintf(p.out, "%s: ", question)
+		fmt.Fprintf(p.out, "%s%s", question, p.colon())
 	}
 	s, err := p.line()
 	if err != nil {
@@ -105,7 +108,7 @@ func (p *prompter) yesNo(question string, def bool) (bool, error) {
 		d = locale.Pick(p.l, "y", "o")
 	}
 	for {
-		fmt.Fprintf(p.out, "%s (%s) [%s]: ", question, hint, d)
+		fmt.Fprintf(p.out, "%s (%s) [%s]%s", question, hint, d, p.colon())
 		s, err := p.line()
 		if err != nil {
 			return false, err
@@ -146,7 +149,8 @@ func (p *prompter) choose(question string, options []string, def int) (int, erro
 // secret reads a password without echo when stdin is a terminal; it is
 // never printed back.
 func (p *prompter) secret(question string) (string, error) {
-	fmt.Fprintf(p.out, "%s: ", question)
+	// Echo goes off before the question shows, so nothing typed ahead of
+	// it is echoed either.
 	if p.fd >= 0 {
 		restore, err := echoOff(p.fd)
 		if err == nil {
@@ -156,5 +160,6 @@ func (p *prompter) secret(question string) (string, error) {
 			}()
 		}
 	}
+	fmt.Fprintf(p.out, "%s%s", question, p.colon())
 	return p.line()
 }
