@@ -21,14 +21,30 @@ func cmdTestAlert(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "test-alert", "--config FILE",
 		"Sends one clearly marked test page through every alert channel of the configuration\n"+
 			"(emergency.alerts, backup ones included) and prints what each one answered.\n"+
+			"Passwords come from the environment or, when it lacks them, from secrets.env beside the\n"+
+			"configuration (as systemd gives them to the service).\n"+
 			"Exit 0 when every channel accepted it, 1 otherwise.")
-	path := configFlag(e, fs)
+	def := e.getenv("BOUNDARY_CONFIG")
+	if def == "" {
+		def = packageConfig
+	}
+	path := fs.String("config", def, "configuration `FILE` (default $BOUNDARY_CONFIG, else "+packageConfig+")")
 	timeout := fs.Duration("timeout", testAlertTimeout, "how long each channel may take to answer")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
-	cfg := loadWithSecrets(e, *path, true)
+	cfg := loadConfigWarn(e, *path, true)
 	if cfg == nil {
+		return exitFailure
+	}
+	if err := useSecretsBeside(e, cfg); err != nil {
+		fmt.Fprintf(e.stderr, "boundaryd test-alert: %v\n", err)
+		return exitFailure
+	}
+	probs := &config.Problems{File: cfg.File}
+	cfg.CheckSecrets(probs, true)
+	printProblems(e.stderr, probs)
+	if probs.Errors() {
 		return exitFailure
 	}
 	results, err := sendTestAlert(ctx, e, cfg, daemon.Options{Clock: e.clock}, *timeout)

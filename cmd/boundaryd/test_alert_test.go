@@ -164,3 +164,50 @@ func TestTestAlertNoChannel(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// With the package's layout, test-alert reads the passwords from
+// secrets.env beside the configuration (no "set -a; ."), as written by init.
+func TestTestAlertSecretsBeside(t *testing.T) {
+	sink := smtpsink.StartWith(t, smtpsink.Options{Username: "dr@example.org", Password: `it's "x" \ $y`})
+	dir := t.TempDir()
+	p := filepath.Join(dir, "config.yaml")
+	y := fmt.Sprintf(`imap:
+  host: 127.0.0.1
+  security: insecure
+  username: dr@example.org
+  password_env: BD_TEST_NEVER_SET_IMAP
+smtp:
+  host: 127.0.0.1
+  port: %d
+  security: insecure
+  username: dr@example.org
+  password_env: BD_TEST_NEVER_SET_SMTP
+  from: dr@example.org
+senders:
+  patients: ["*"]
+reading_windows:
+  schedule: ["0 18 * * TUE"]
+emergency:
+  alerts:
+    - type: smtp
+      to: ["+33600000000@sms.example.net"]
+state_dir: %s
+`, sink.Port(), filepath.Join(dir, "state"))
+	if err := os.WriteFile(p, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := cli(t, "", "test-alert", "--config", p); code != 1 || !strings.Contains(errOut, "BD_TEST_NEVER_SET_IMAP is not set") {
+		t.Fatalf("without a secrets file: exit %d\n%s\n%s", code, out, errOut)
+	}
+	pw := envQuote(`it's "x" \ $y`)
+	sec := "# comment\nBD_TEST_NEVER_SET_IMAP=" + pw + "\nBD_TEST_NEVER_SET_SMTP=" + pw + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "secrets.env"), []byte(sec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := cli(t, "", "test-alert", "--config", p); code != 0 || !strings.Contains(out, "accepted") {
+		t.Fatalf("with secrets.env: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := len(sink.Messages()); n != 1 {
+		t.Fatalf("sink got %d", n)
+	}
+}
