@@ -48,6 +48,8 @@ type initOptions struct {
 	noLookup                bool
 	// lookupSRV is the resolver (net.DefaultResolver's; tests give theirs).
 	lookupSRV func(ctx context.Context, service, proto, name string) (string, []*net.SRV, error)
+	// srvTimeout bounds the whole look-up (default srvTimeout).
+	srvTimeout time.Duration
 }
 
 func cmdInit(ctx context.Context, e *env, args []string) int {
@@ -317,7 +319,11 @@ func lookupServers(ctx context.Context, o initOptions, domain string) (imap, smt
 	if o.noLookup || o.lookupSRV == nil {
 		return imap, smtp, false
 	}
-	ctx, cancel := context.WithTimeout(ctx, srvTimeout)
+	timeout := o.srvTimeout
+	if timeout <= 0 {
+		timeout = srvTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	find := func(services ...string) (providers.Endpoint, bool) {
 		for _, svc := range services {

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/internal/locale"
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
 	"github.com/boundaryd/boundaryd/internal/smtpsink"
 	"github.com/boundaryd/boundaryd/internal/testimap"
 )
@@ -221,5 +226,78 @@ func assertNoFiles(t *testing.T, dir string, except ...string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// RFC 6186: the domain's SRV records give the servers; "." means no
+// service; a resolver that does not answer is given up on in time.
+func TestLookupServers(t *testing.T) {
+	records := map[string][]*net.SRV{
+		"_imaps._tcp.cabinet.test":       {{Target: "mail.cabinet.test.", Port: 993}},
+		"_submission._tcp.cabinet.test":  {{Target: "smtp.cabinet.test.", Port: 587}},
+		"_submissions._tcp.cabinet.test": {{Target: ".", Port: 0}},
+	}
+	o := initOptions{lookupSRV: func(_ context.Context, svc, proto, name string) (string, []*net.SRV, error) {
+		r, ok := records["_"+svc+"._"+proto+"."+name]
+		if !ok {
+			return "", nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+		}
+		return "", r, nil
+	}}
+	im, sm, ok := lookupServers(context.Background(), o, "cabinet.test")
+	if !ok || im.Addr() != "mail.cabinet.test:993" || im.Security != netpolicy.TLS || sm.Addr() != "smtp.cabinet.test:587" || sm.Security != netpolicy.StartTLS {
+		t.Fatalf("got %+v %+v %v", im, sm, ok)
+	}
+	if _, _, ok := lookupServers(context.Background(), o, "other.test"); ok {
+		t.Fatal("a domain without records gave servers")
+	}
+	hang := initOptions{srvTimeout: 50 * time.Millisecond, lookupSRV: func(ctx context.Context, _, _, _ string) (string, []*net.SRV, error) {
+		<-ctx.Done()
+		return "", nil, ctx.Err()
+	}}
+	start := time.Now()
+	if _, _, ok := lookupServers(context.Background(), hang, "cabinet.test"); ok || time.Since(start) > 5*time.Second {
+		t.Fatalf("a silent resolver: ok %v after %s", ok, time.Since(start))
+	}
+	if _, _, ok := lookupServers(context.Background(), initOptions{noLookup: true, lookupSRV: o.lookupSRV}, "cabinet.test"); ok {
+		t.Fatal("--no-lookup looked up")
+	}
+}
+
+// As root, the secrets file belongs to the owner of the configuration's
+// directory (mode 600), so a service user owning it can read it.
+func TestInitSecretsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SKIP: not root: cannot give a file away")
+	}
+	dir := filepath.Join(t.TempDir(), "etc")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	ans := writeAnswers(t, t.TempDir(), `address: dr@gmail.com
+password: app-pw
+timezone: Europe/Paris
+reading_windows: Tuesday 18:00
+alert_ntfy: https://ntfy.sh/x
+`)
+	if code, out, errOut := cli(t, "", "init", "--no-connect", "--config", cfgPath, "--answers", ans); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, p := range []string{cfgPath, filepath.Join(dir, "secrets.env")} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if st.Uid != 65534 || st.Gid != 65534 {
+			t.Errorf("%s: owner %d:%d, want 65534:65534", p, st.Uid, st.Gid)
+		}
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "secrets.env")); fi.Mode().Perm() != 0o600 {
+		t.Errorf("secrets mode %v", fi.Mode())
 	}
 }
