@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"gopkg.in/yaml.v3"
 
 	"github.com/boundaryd/boundaryd/classify"
@@ -88,6 +89,13 @@ func cmdInit(ctx context.Context, e *env, args []string) int {
 	}
 	if o.secretsPath == "" {
 		o.secretsPath = filepath.Join(filepath.Dir(o.configPath), secretsName)
+	}
+	// Say at once, not after every question, that the files cannot be written.
+	for _, p := range []string{o.configPath, o.secretsPath} {
+		if err := checkWritable(filepath.Dir(p)); err != nil {
+			fmt.Fprintf(e.stderr, "boundaryd init: %v (run it with sudo, or give --config a place of yours)\n", err)
+			return exitFailure
+		}
 	}
 	var s *setup
 	var err error
@@ -568,4 +576,25 @@ func refuseOverwrite(o initOptions, confirm func() (bool, error)) error {
 func isUntouchedExample(b []byte) bool {
 	cfg, _, _ := config.Parse("example", b)
 	return cfg != nil && cfg.IMAP.Host == "imap.example.org"
+}
+
+// checkWritable reports whether files can be created in dir, or in the
+// nearest existing directory above it (init creates the rest), without
+// creating anything.
+func checkWritable(dir string) error {
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+			if err := unix.Access(d, unix.W_OK|unix.X_OK); err != nil {
+				return fmt.Errorf("cannot write in %s: %w", d, err)
+			}
+			return nil
+		}
+		if !errors.Is(err, os.ErrNotExist) || filepath.Dir(d) == d {
+			return fmt.Errorf("cannot write in %s: %w", dir, err)
+		}
+	}
 }
