@@ -245,6 +245,9 @@ func (a *asker) loginTest() error {
 		if err := a.password(); err != nil {
 			return err
 		}
+		if a.s.OAuth { // Gmail: no app password after all, Google sign-in later
+			return nil
+		}
 	}
 }
 

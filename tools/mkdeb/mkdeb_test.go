@@ -223,6 +223,11 @@ alert_mail: "+33600000000@sms.example.net"
 	if !strings.Contains(out, configPath+": valid") {
 		t.Errorf("check: %s", out)
 	}
+	// The README's step 3 as written: no --config, the passwords from secrets.env.
+	out = sh(t, binPath, "test-alert")
+	if !strings.Contains(out, "smtp:0 (mail to +33600000000@sms.example.net): accepted") || len(sink.Messages()) != 1 {
+		t.Errorf("test-alert: %d mails in the sink\n%s", len(sink.Messages()), out)
+	}
 	if out := sh(t, "systemd-analyze", "verify", "--man=no", unitPath); strings.TrimSpace(out) != "" {
 		t.Errorf("systemd-analyze verify %s:\n%s", unitPath, out)
 	}
