@@ -46,11 +46,20 @@ func (a *asker) language() error {
 		a.p.l = a.s.Lang
 		return nil
 	}
-	i, err := a.p.choose("Language / Langue ?", []string{"English", "Français"}, 0)
+	a.p.say("Language / Langue ?\n  1) English\n  2) Français")
+	s, err := a.p.askValid("Number / Numéro", "1", func(s string) error {
+		if s != "1" && s != "2" {
+			return fmt.Errorf("1 or/ou 2")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	a.s.Lang = locale.All()[i]
+	a.s.Lang = locale.English
+	if s == "2" {
+		a.s.Lang = locale.French
+	}
 	a.p.l = a.s.Lang
 	return nil
 }

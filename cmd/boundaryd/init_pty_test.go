@@ -188,7 +188,7 @@ func TestInitOnTerminalEnglish(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.yaml")
 	c := startConsole(t, "init", "--no-lookup", "--config", cfgPath)
-	c.answer("Language / Langue ?", "1")
+	c.answer("Number / Numéro [1]: ", "1")
 	c.answer("Your professional e-mail address (the one patients write to): ", "dr@cabinet.test")
 	c.answer("(e.g. Cabinet Agostini; empty: the address alone): ", "Cabinet Agostini")
 	c.expect("I do not recognise the provider of cabinet.test from the address alone.")
@@ -248,7 +248,7 @@ func TestInitOnTerminalFrenchWrongPassword(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.yaml")
 	c := startConsole(t, "init", "--no-lookup", "--config", cfgPath)
-	c.answer("Language / Langue ?", "2")
+	c.answer("Number / Numéro [1]: ", "2")
 	c.answer("Votre adresse e-mail professionnelle (celle où vos patients écrivent) : ", "dr@cabinet.test")
 	c.answer("(ex. Cabinet Agostini ; vide : l'adresse seule) : ", "")
 	c.expect("Je ne reconnais pas le fournisseur de cabinet.test")
@@ -279,6 +279,9 @@ func TestInitOnTerminalFrenchWrongPassword(t *testing.T) {
 	code, out := c.exit()
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if os.Getenv("BOUNDARY_SHOW_TRANSCRIPT") != "" {
+		t.Logf("transcript:\n%s", out)
 	}
 	for _, pw := range []string{"faux-mdp", "right-pw"} {
 		if strings.Contains(out, pw) {
