@@ -19,15 +19,16 @@ import (
 
 	"github.com/boundaryd/boundaryd/classify"
 	"github.com/boundaryd/boundaryd/config"
+	"github.com/boundaryd/boundaryd/internal/layout"
 	"github.com/boundaryd/boundaryd/internal/locale"
 	"github.com/boundaryd/boundaryd/internal/netpolicy"
 	"github.com/boundaryd/boundaryd/providers"
 )
 
-// The package's places; init writes there unless told otherwise.
+// The package's places (internal/layout); init writes there unless told otherwise.
 const (
-	packageConfig = "/etc/boundaryd/config.yaml"
-	secretsName   = "secrets.env"
+	packageConfig = layout.Config
+	secretsName   = layout.SecretsName
 	// The environment variables the secrets file sets for the service.
 	envIMAPPassword = "BOUNDARY_IMAP_PASSWORD"
 	envSMTPPassword = "BOUNDARY_SMTP_PASSWORD"

@@ -30,6 +30,8 @@ import (
 	"github.com/goreleaser/nfpm/v2"
 	"github.com/goreleaser/nfpm/v2/deb"
 	"github.com/goreleaser/nfpm/v2/files"
+
+	"github.com/boundaryd/boundaryd/internal/layout"
 )
 
 // target is one Debian architecture and the Go settings that build for it.
@@ -56,13 +58,14 @@ func targetFor(debian string) (target, error) {
 	return target{}, fmt.Errorf("unknown architecture %q (want amd64, arm64 or armhf)", debian)
 }
 
-// Where the package puts things.
+// Where the package puts things (internal/layout names each place once).
 const (
-	binPath     = "/usr/bin/boundaryd"
-	unitPath    = "/usr/lib/systemd/system/boundaryd.service"
-	configPath  = "/etc/boundaryd/config.yaml"
-	secretsPath = "/etc/boundaryd/secrets.env"
-	docDir      = "/usr/share/doc/boundaryd"
+	binPath     = layout.Binary
+	unitPath    = layout.Unit
+	configDir   = layout.ConfigDir
+	configPath  = layout.Config
+	secretsPath = layout.Secrets
+	docDir      = layout.DocDir
 )
 
 func main() {
@@ -338,7 +341,7 @@ func writeDeb(src source, t target, bin, work string, w io.Writer) error {
 				{Source: emptySecrets, Destination: secretsPath, Type: files.TypeConfigNoReplace, FileInfo: fi(0o600)},
 				{Source: repo("config.example.yaml"), Destination: docDir + "/config.example.yaml", FileInfo: fi(0o644)},
 				{Source: repo("README.md"), Destination: docDir + "/README.md", FileInfo: fi(0o644)},
-				{Destination: "/etc/boundaryd", Type: files.TypeDir, FileInfo: fi(0o755)},
+				{Destination: configDir, Type: files.TypeDir, FileInfo: fi(0o755)},
 			},
 			Scripts: nfpm.Scripts{PostInstall: scripts["postinst"], PreRemove: scripts["prerm"], PostRemove: scripts["postrm"]},
 		},
