@@ -68,7 +68,7 @@ func cmdInit(ctx context.Context, e *env, args []string) int {
 		def = packageConfig
 	}
 	o := initOptions{lookupSRV: net.DefaultResolver.LookupSRV}
-	fs.StringVar(&o.configPath, "config", def, "where to write the configuration `FILE` (default $BOUNDARY_CONFIG, else "+packageConfig+")")
+	fs.StringVar(&o.configPath, "config", def, "where to write the configuration `FILE` ($BOUNDARY_CONFIG when set)")
 	fs.StringVar(&o.secretsPath, "secrets", "", "where to write the secrets `FILE` (default "+secretsName+" beside the configuration)")
 	fs.StringVar(&o.answers, "answers", "", "read the answers from this YAML `FILE` instead of asking")
 	fs.StringVar(&o.lang, "lang", "", "the language of the questions and of boundaryd's messages: en or fr (default: asked)")

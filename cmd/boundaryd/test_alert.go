@@ -19,8 +19,8 @@ const testAlertTimeout = time.Minute
 
 func cmdTestAlert(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "test-alert", "--config FILE",
-		"Sends one clearly marked test page through every alert channel of the configuration\n"+
-			"(emergency.alerts, backup ones included) and prints what each one answered.\n"+
+		"Sends one clearly marked test page through every alert channel the daemon would use\n"+
+			"(emergency.alerts, built as the daemon builds them) and prints what each one answered.\n"+
 			"Passwords come from the environment or, when it lacks them, from secrets.env beside the\n"+
 			"configuration (as systemd gives them to the service).\n"+
 			"Exit 0 when every channel accepted it, 1 otherwise.")
@@ -28,7 +28,7 @@ func cmdTestAlert(ctx context.Context, e *env, args []string) int {
 	if def == "" {
 		def = packageConfig
 	}
-	path := fs.String("config", def, "configuration `FILE` (default $BOUNDARY_CONFIG, else "+packageConfig+")")
+	path := fs.String("config", def, "configuration `FILE` ($BOUNDARY_CONFIG when set)")
 	timeout := fs.Duration("timeout", testAlertTimeout, "how long each channel may take to answer")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
