@@ -55,6 +55,8 @@ func commands() []command {
 		{"history", "what boundaryd did: messages, alerts, windows (no content)", cmdHistory},
 		{"rules", "print the built-in emergency rules", cmdRules},
 		{"login", "sign in to the mailbox with OAuth2 (imap.auth: oauth2)", cmdLogin},
+		{"init", "set up boundaryd by answering a few questions", cmdInit},
+		{"test-alert", "send one test page through every alert channel", cmdTestAlert},
 		{"version", "print the version", cmdVersion},
 	}
 }
@@ -86,7 +88,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: boundaryd COMMAND [options]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every command has --help. --config may also come from BOUNDARY_CONFIG.")
