@@ -1,0 +1,201 @@
+package daemon
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/boundaryd/boundaryd/clock"
+	"github.com/boundaryd/boundaryd/internal/testimap"
+)
+
+// alertBudget is what the daemon promises between an emergency's delivery
+// and its alert, whatever else it is doing.
+const alertBudget = 2 * time.Second
+
+// releasePause bounds how long the test keeps a release stopped half-way
+// while it waits for the page's alert. It stands for a slow server: a real
+// 200-message release over the internet, a fresh TLS login included, takes
+// longer than the alert budget. It makes the test independent of how fast
+// this machine moves 500 messages.
+const releasePause = 3 * alertBudget
+
+// TestEmergencyDuringRelease: a reading window releases 500 held messages;
+// half-way through the release a page arrives in the inbox. Its alert must
+// reach the SMTP relay within alertBudget of the delivery, while the release
+// is still stopped half-way; then the release completes and every message
+// ends in exactly one place: the 500 back in the inbox, none re-held.
+func TestEmergencyDuringRelease(t *testing.T) {
+	for name, mk := range servers(t, testimap.MemOptions{}, testimap.DovecotOptions{}) {
+		t.Run(name, func(t *testing.T) {
+			srv := mk(t)
+			if _, ok := srv.(doveServer); ok {
+				srv.CreateMailbox("Held") // the memory server starts with it
+			}
+			const n = 500
+			held := make([][]byte, n)
+			for i := range held {
+				held[i] = newMail(fmt.Sprintf("P%d <p%d@patients.example>", i, i), fmt.Sprintf("release %03d", i), benignBody)
+			}
+			preload(t, srv, "Held", held)
+
+			// Tuesday 1 December 2026, 17:00 in Paris; the window is at 18:00.
+			clk := clock.NewFake(time.Date(2026, 12, 1, 17, 0, 0, 0, paris))
+			e := startEnv(t, srv, envOpts{clock: clk})
+			e.waitReady()
+
+			page := newMail("Zoe Page <zoe.page@patients.example>", "tonight", emergencyBody)
+			type measured struct {
+				latency  time.Duration
+				alerted  bool
+				released int // messages released when the page was delivered
+				err      error
+			}
+			result := make(chan measured, 1)
+			fired := false
+			// Called by the window delivery after each released chunk, on its
+			// goroutine; the test reads what it measured from result.
+			e.d.releaseHook = func(done, total int) {
+				if fired || done < total/2 {
+					return
+				}
+				fired = true
+				m := measured{released: done}
+				if err := tryDeliver(srv, "INBOX", page); err != nil {
+					m.err = err
+					result <- m
+					return
+				}
+				delivered := time.Now()
+				deadline := time.After(releasePause)
+				for !m.alerted {
+					select {
+					case a := <-e.smtp.C:
+						if strings.Contains(string(a.Data), "zoe.page@patients.example") {
+							m.latency, m.alerted = time.Since(delivered), true
+						}
+					case <-deadline:
+						m.latency = time.Since(delivered)
+						result <- m
+						return
+					}
+				}
+				result <- m
+			}
+			clk.Set(time.Date(2026, 12, 1, 18, 0, 30, 0, paris))
+			w := e.waitWindow()
+			var m measured
+			select {
+			case m = <-result:
+			default:
+				t.Fatalf("the release never reached its middle: window %s released %d", w.ID, w.Released)
+			}
+			if m.err != nil {
+				t.Fatalf("delivering the page: %v", m.err)
+			}
+			// A message after the window is held; by the time it is handled,
+			// the inbox pass has seen every released message again.
+			late := newMail("Late <late@patients.example>", "after the window", benignBody)
+			srv.deliver("INBOX", late)
+			if h := e.waitMessage(late); h.Verdict != "hold" {
+				t.Errorf("late message: %+v", h)
+			}
+			e.stop() // the server's state is read once the daemon has stopped moving things
+
+			inbox, hold := srv.Messages("INBOX"), srv.Messages("Held")
+			var inInbox, inHeld, missing, duplicated int
+			for _, raw := range held {
+				ni, nh := count(inbox, raw), count(hold, raw)
+				inInbox += ni
+				inHeld += nh
+				switch {
+				case ni+nh == 0:
+					missing++
+				case ni+nh > 1:
+					duplicated++
+				}
+			}
+			pageInbox, pageHeld := count(inbox, page), count(hold, page)
+			t.Logf("%s: page delivered after %d of %d released; alert after %s (budget %s); window: %d listed, %d released, digest %v",
+				name, m.released, n, m.latency.Round(time.Millisecond), alertBudget, w.Messages, w.Released, w.Digest)
+			t.Logf("%s: held=%d released-to-inbox=%d missing=%d duplicated=%d; page inbox=%d held=%d; late held=%d",
+				name, inHeld, inInbox, missing, duplicated, pageInbox, pageHeld, count(hold, late))
+			if !m.alerted || m.latency > alertBudget {
+				t.Errorf("the page was alerted after %s (alerted: %v), want within %s of its delivery, during the release",
+					m.latency.Round(time.Millisecond), m.alerted, alertBudget)
+			}
+			if w.Released != n || inInbox != n || inHeld != 0 || missing != 0 || duplicated != 0 {
+				t.Errorf("after the release: %d released, %d in the inbox, %d held, %d missing, %d duplicated; want all %d in the inbox once",
+					w.Released, inInbox, inHeld, missing, duplicated, n)
+			}
+			if m, ok := find(inbox, page); ok && !m.HasFlag(`\Flagged`) {
+				t.Errorf("the page is in the inbox but not flagged: %v", m.Flags)
+			}
+			if pageInbox != 1 || pageHeld != 0 {
+				t.Errorf("the page is %d times in the inbox and %d times held, want once in the inbox", pageInbox, pageHeld)
+			}
+			if len(hold) != 1 || count(hold, late) != 1 {
+				t.Errorf("hold folder has %d messages, want only the late one", len(hold))
+			}
+		})
+	}
+}
+
+// count says how many times raw is in msgs, byte for byte and not \Deleted.
+func count(msgs []testimap.Message, raw []byte) int {
+	c := 0
+	for _, m := range msgs {
+		if bytes.Equal(m.Raw, raw) && !m.HasFlag(`\Deleted`) {
+			c++
+		}
+	}
+	return c
+}
+
+// tryDeliver delivers off the test goroutine.
+func tryDeliver(srv deliverer, mailbox string, raw []byte) error {
+	if d, ok := srv.(doveServer); ok {
+		return d.TryDeliver(mailbox, raw)
+	}
+	srv.deliver(mailbox, raw)
+	return nil
+}
+
+// preload puts many messages in a mailbox quickly: one APPEND each on one
+// connection (doveadm save costs a process per message).
+func preload(t *testing.T, srv deliverer, mailbox string, raws [][]byte) {
+	t.Helper()
+	if _, ok := srv.(memServer); ok {
+		for _, raw := range raws {
+			srv.deliver(mailbox, raw)
+		}
+		return
+	}
+	c, err := imapclient.DialInsecure(fmt.Sprintf("%s:%d", srv.Host(), srv.Port()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(srv.User(), srv.Password()).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range raws {
+		cmd := c.Append(mailbox, int64(len(raw)), nil)
+		if _, err := cmd.Write(raw); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cmd.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Logout().Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
