@@ -11,6 +11,7 @@ import (
 
 	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/internal/testimap"
+	"github.com/boundaryd/boundaryd/store"
 )
 
 // alertBudget is what the daemon promises between an emergency's delivery
@@ -142,6 +143,44 @@ func TestEmergencyDuringRelease(t *testing.T) {
 				t.Errorf("hold folder has %d messages, want only the late one", len(hold))
 			}
 		})
+	}
+}
+
+// TestConfirmKeepsARelease: the inbox pass moved a message to the hold
+// folder, a window listed and released it from there before the pass
+// confirmed the hold; the confirmation must not erase the release, or the
+// record would no longer say that the message must never be held again.
+func TestConfirmKeepsARelease(t *testing.T) {
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 12, 1, 18, 0, 0, 0, paris)
+	hold := store.Record{ID: "m#1", Mailbox: "INBOX", UID: 7, Action: store.ActionHeld, At: at}
+	released := hold
+	released.Released, released.ReleasedAt = true, at.Add(time.Second)
+	if err := st.MarkHandled(released); err != nil { // what markReleased wrote
+		t.Fatal(err)
+	}
+	if err := st.Update(func(tx *store.Tx) error { return confirm(tx, hold) }); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := st.Handled("m#1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Released || !got.ReleasedAt.Equal(released.ReleasedAt) || got.InFlight || !got.NeverHold() {
+		t.Errorf("after the confirmation: %+v, want the release kept", got)
+	}
+	// Without a release, the confirmation is the record.
+	if err := st.Update(func(tx *store.Tx) error {
+		return confirm(tx, store.Record{ID: "m#2", Action: store.ActionHeld, At: at})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := st.Handled("m#2"); got.Released || got.Action != store.ActionHeld {
+		t.Errorf("plain confirmation: %+v", got)
 	}
 }
 
