@@ -101,8 +101,8 @@ func (d *Daemon) windowLoop(ctx context.Context) {
 // the digest of what is held (appended to the inbox unless a message with
 // the window's Message-ID is already there), then the release. Every step
 // is recorded, so a crash in between is completed on restart without a
-// second digest. The inbox pass goes on meanwhile: only the release's state
-// decision waits for it (d.mu), never the other way round for long.
+// second digest. The inbox pass goes on meanwhile: the two share only d.mu,
+// held for the release's store decisions, never across the network.
 func (d *Daemon) DeliverWindow(ctx context.Context, window time.Time, id string) (WindowResult, error) {
 	d.delivering.Lock()
 	defer d.delivering.Unlock()
@@ -274,20 +274,27 @@ func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window 
 // inbox pass close behind: a page arriving mid-release waits behind one
 // batch of released mail, not the whole release.
 func (d *Daemon) release(ctx context.Context, s *imapwatch.Session, held []heldMessage) (int, error) {
-	done := 0
+	done, total := 0, len(held)
 	for len(held) > 0 {
 		n := min(d.opts.BatchSize, len(held))
 		uids, err := d.markReleased(held[:n])
 		if err != nil {
 			return done, err
 		}
-		if err := s.MoveBack(ctx, d.cfg.IMAP.HoldFolder, d.cfg.IMAP.Inbox, uids); err != nil {
+		err = s.MoveBack(ctx, d.cfg.IMAP.HoldFolder, d.cfg.IMAP.Inbox, uids)
+		switch {
+		case errors.Is(err, imapwatch.ErrGone):
+			// Taken out of the hold folder by hand since the listing: not
+			// ours to move any more, and never to be held again.
+			d.log.Warn("held messages left the hold folder before their release", "count", n)
+		case err != nil:
 			return done, fmt.Errorf("releasing held mail: %w", err)
+		default:
+			done += n
 		}
 		held = held[n:]
-		done += n
 		if d.releaseHook != nil {
-			d.releaseHook(done, done+len(held))
+			d.releaseHook(total-len(held), total)
 		}
 	}
 	return done, nil
