@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/boundaryd/boundaryd/clock"
@@ -237,4 +238,81 @@ func preload(t *testing.T, srv deliverer, mailbox string, raws [][]byte) {
 	if err := c.Logout().Wait(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestReleaseBatchTakenOutByHand: while a window releases 150 held
+// messages, the therapist moves the next 50 out of the hold folder by hand.
+// That batch is skipped with a warning; the rest is released and the window
+// is delivered at once, not failed and retried.
+func TestReleaseBatchTakenOutByHand(t *testing.T) {
+	srv := memServer{testimap.StartMem(t, testimap.MemOptions{Mailboxes: []string{"Held", "Elsewhere"}})}
+	const n = 150
+	var raws [][]byte
+	for i := range n {
+		raw := newMail(fmt.Sprintf("P%d <p%d@patients.example>", i, i), fmt.Sprintf("by hand %03d", i), benignBody)
+		raws = append(raws, raw)
+		srv.deliver("Held", raw)
+	}
+	clk := clock.NewFake(time.Date(2026, 12, 1, 17, 0, 0, 0, paris))
+	e := startEnv(t, srv, envOpts{clock: clk})
+	e.waitReady()
+	moved := make(chan error, 1)
+	e.d.releaseHook = func(done, total int) {
+		if done != 50 {
+			return
+		}
+		moved <- moveFirst(srv, "Held", "Elsewhere", 50)
+	}
+	clk.Set(time.Date(2026, 12, 1, 18, 0, 30, 0, paris))
+	w := e.waitWindow()
+	select {
+	case err := <-moved:
+		if err != nil {
+			t.Fatalf("moving by hand: %v", err)
+		}
+	default:
+		t.Fatal("the release never reached its second batch")
+	}
+	e.stop()
+	inbox, held, elsewhere := srv.Messages("INBOX"), srv.Messages("Held"), srv.Messages("Elsewhere")
+	t.Logf("window: %d listed, %d released; inbox %d, held %d, elsewhere %d", w.Messages, w.Released, len(inbox), len(held), len(elsewhere))
+	if w.Messages != n || w.Released != n-50 || len(held) != 0 || len(elsewhere) != 50 {
+		t.Errorf("window %d listed, %d released (want %d); %d still held, %d elsewhere (want 0, 50)", w.Messages, w.Released, n-50, len(held), len(elsewhere))
+	}
+	for i, raw := range raws {
+		if count(inbox, raw)+count(elsewhere, raw) != 1 {
+			t.Errorf("message %d is not in exactly one place", i)
+		}
+	}
+	if logs := e.logs.String(); strings.Contains(logs, "delivery failed") || !strings.Contains(logs, "left the hold folder before their release") {
+		t.Errorf("want the emptied batch skipped with a warning and no failed delivery\n%s", tail(logs, 3000))
+	}
+}
+
+// moveFirst moves the n lowest UIDs of mailbox from to mailbox to, as a
+// mail client would.
+func moveFirst(srv server, from, to string, n int) error {
+	c, err := imapclient.DialInsecure(fmt.Sprintf("%s:%d", srv.Host(), srv.Port()), nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Login(srv.User(), srv.Password()).Wait(); err != nil {
+		return err
+	}
+	if _, err := c.Select(from, nil).Wait(); err != nil {
+		return err
+	}
+	data, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		return err
+	}
+	uids := data.AllUIDs()
+	if len(uids) < n {
+		return fmt.Errorf("only %d messages in %s", len(uids), from)
+	}
+	if _, err := c.Move(imap.UIDSetNum(uids[:n]...), to).Wait(); err != nil {
+		return err
+	}
+	return c.Logout().Wait()
 }
