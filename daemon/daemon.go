@@ -85,9 +85,19 @@ type Daemon struct {
 	self    map[string]bool
 	clock   clock.Clock
 	windows *schedule.Windows
-	// mu serialises inbox passes and window deliveries, so a release never
-	// races a hold of the same message.
+	// mu guards the state decisions the inbox pass and a window delivery
+	// both make about the same messages: which inbox messages to act on
+	// (their records read, the in-flight ones written), the confirmation
+	// of what was done, the settling of interrupted actions, and which held
+	// messages a window releases. Only store reads and writes happen under
+	// it, never network I/O, so a page arriving during a long release is
+	// classified, alerted and flagged at once; and a release never
+	// interleaves with a decision about the same message.
 	mu sync.Mutex
+	// delivering serialises window deliveries with each other (the reading
+	// window and `digest --now` would list and release the same held mail).
+	// It is held across a whole delivery; the inbox pass never takes it.
+	delivering sync.Mutex
 	// acker queues and paces acknowledgements.
 	acker *acker
 	ready sync.Once
@@ -96,7 +106,12 @@ type Daemon struct {
 	// progress), doubled back after each success.
 	batch int
 	// session is the IMAP session of the last pass, to know a new one.
+	// batch and session belong to the inbox pass: imapwatch calls sync
+	// from one goroutine.
 	session *imapwatch.Session
+	// releaseHook, when set (tests), is called after each chunk of a
+	// release is back in the inbox, with the count so far and the total.
+	releaseHook func(done, total int)
 }
 
 // New builds a daemon on an open store. The caller owns the store.

@@ -101,10 +101,11 @@ func (d *Daemon) windowLoop(ctx context.Context) {
 // the digest of what is held (appended to the inbox unless a message with
 // the window's Message-ID is already there), then the release. Every step
 // is recorded, so a crash in between is completed on restart without a
-// second digest.
+// second digest. The inbox pass goes on meanwhile: the two share only d.mu,
+// held for the release's store decisions, never across the network.
 func (d *Daemon) DeliverWindow(ctx context.Context, window time.Time, id string) (WindowResult, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.delivering.Lock()
+	defer d.delivering.Unlock()
 	res := WindowResult{ID: id}
 	ws, err := d.st.WindowState()
 	if err != nil {
@@ -138,7 +139,7 @@ func (d *Daemon) DeliverWindow(ctx context.Context, window time.Time, id string)
 		return res, err
 	}
 	if d.deliveryReleases() && len(held) > 0 {
-		n, err := d.release(ctx, s, id, held)
+		n, err := d.release(ctx, s, held)
 		if err != nil {
 			return res, err
 		}
@@ -265,35 +266,71 @@ func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window 
 	return raw, nil
 }
 
-// release moves the held messages back to the inbox. Each is first marked
-// released in the store, so that when it reappears in the inbox the watcher
-// knows it must never be held again.
-func (d *Daemon) release(ctx context.Context, s *imapwatch.Session, windowID string, held []heldMessage) (int, error) {
+// release moves the held messages back to the inbox, a batch at a time.
+// Each batch is first marked released in the store, so that when it
+// reappears in the inbox the watcher knows it must never be held again;
+// then it is moved. A crash in between leaves marked messages in the hold
+// folder, which the completed delivery releases (the hold folder's
+// high-water mark moves only once everything is back). Batches keep the
+// inbox pass close behind: a page arriving mid-release waits behind one
+// batch of released mail, not the whole release.
+func (d *Daemon) release(ctx context.Context, s *imapwatch.Session, held []heldMessage) (int, error) {
+	done, total := 0, len(held)
+	for len(held) > 0 {
+		n := min(d.opts.BatchSize, len(held))
+		uids, err := d.markReleased(held[:n])
+		if err != nil {
+			return done, err
+		}
+		err = s.MoveBack(ctx, d.cfg.IMAP.HoldFolder, d.cfg.IMAP.Inbox, uids)
+		switch {
+		case errors.Is(err, imapwatch.ErrGone):
+			// Taken out of the hold folder by hand since the listing: not
+			// ours to move any more, and never to be held again.
+			d.log.Warn("held messages left the hold folder before their release", "count", n)
+		case err != nil:
+			return done, fmt.Errorf("releasing held mail: %w", err)
+		default:
+			done += n
+		}
+		held = held[n:]
+		if d.releaseHook != nil {
+			d.releaseHook(total-len(held), total)
+		}
+	}
+	return done, nil
+}
+
+// markReleased records that held messages are about to be moved back: a
+// state decision, under d.mu, so it never interleaves with the inbox pass
+// deciding about or confirming the same messages. It returns their UIDs.
+func (d *Daemon) markReleased(held []heldMessage) ([]uint32, error) {
 	now := d.clock.Now()
 	uids := make([]uint32, 0, len(held))
-	err := d.st.Update(func(tx *store.Tx) error {
-		for _, h := range held {
-			rec, ok, err := tx.Handled(h.id)
-			if err != nil {
-				return err
+	err := d.locked(func() error {
+		return d.st.Update(func(tx *store.Tx) error {
+			for _, h := range held {
+				rec, ok, err := tx.Handled(h.id)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					rec = store.Record{ID: h.id, Action: store.ActionHeld, At: now}
+				}
+				// A hold still in flight is done: the message is in the hold
+				// folder, and this release settles it.
+				rec.InFlight = false
+				rec.Released, rec.ReleasedAt = true, now
+				if err := tx.MarkHandled(rec); err != nil {
+					return err
+				}
+				uids = append(uids, h.f.UID)
 			}
-			if !ok {
-				rec = store.Record{ID: h.id, Action: store.ActionHeld, At: now}
-			}
-			rec.InFlight = false
-			rec.Released, rec.ReleasedAt = true, now
-			if err := tx.MarkHandled(rec); err != nil {
-				return err
-			}
-			uids = append(uids, h.f.UID)
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
-		return 0, err
+		return nil, fmt.Errorf("recording the release: %w", err)
 	}
-	if err := s.MoveBack(ctx, d.cfg.IMAP.HoldFolder, d.cfg.IMAP.Inbox, uids); err != nil {
-		return 0, fmt.Errorf("releasing held mail: %w", err)
-	}
-	return len(uids), nil
+	return uids, nil
 }
