@@ -32,7 +32,6 @@ const (
 	// The environment variables the secrets file sets for the service.
 	envIMAPPassword = "BOUNDARY_IMAP_PASSWORD"
 	envSMTPPassword = "BOUNDARY_SMTP_PASSWORD"
-	envIMAPToken    = "BOUNDARY_IMAP_TOKEN"
 	// srvTimeout bounds the RFC 6186 look-up: it is a help, never needed.
 	srvTimeout = 3 * time.Second
 )
@@ -153,21 +152,24 @@ func shellQuote(s string) string {
 
 // setup is everything init learned, checked, ready to be written.
 type setup struct {
-	Lang      locale.Lang
-	Address   string
-	Name      string
-	Provider  providers.Profile // zero ID: servers typed by the user
-	IMAP      providers.Endpoint
-	SMTP      providers.Endpoint
-	Username  string
-	OAuth     bool
-	Password  string // never printed
-	Timezone  string
-	Windows   []readingTime
-	AlertMail string
-	AlertNtfy string
-	NeverHeld []string
-	Ack       bool
+	Lang     locale.Lang
+	Address  string
+	Name     string
+	Provider providers.Profile // zero ID: servers typed by the user
+	IMAP     providers.Endpoint
+	SMTP     providers.Endpoint
+	Username string
+	OAuth    bool
+	// OAuthClientID is the client the therapist registered with the
+	// provider (README: "Signing in with Google or Microsoft").
+	OAuthClientID string
+	Password      string // never printed
+	Timezone      string
+	Windows       []readingTime
+	AlertMail     string
+	AlertNtfy     string
+	NeverHeld     []string
+	Ack           bool
 	// ConfigPath and Now are where and when the file is written (its header).
 	ConfigPath string
 	Now        time.Time
@@ -372,6 +374,7 @@ type initAnswers struct {
 	Username        string      `yaml:"username"`
 	Password        string      `yaml:"password"`
 	PasswordFile    string      `yaml:"password_file"`
+	OAuthClientID   string      `yaml:"oauth_client_id"`
 	Timezone        string      `yaml:"timezone"`
 	ReadingWindows  string      `yaml:"reading_windows"`
 	AlertMail       string      `yaml:"alert_mail"`
@@ -479,6 +482,14 @@ func setupFromAnswers(ctx context.Context, e *env, o initOptions) (*setup, error
 		bad("password", errors.New(locale.Pick(l, "missing", "manquant")))
 	case !s.OAuth && s.Password == "":
 		s.OAuth = true // Gmail without an app password: Google sign-in
+	}
+	s.OAuthClientID = strings.TrimSpace(a.OAuthClientID)
+	if s.OAuth && s.OAuthClientID == "" {
+		bad("oauth_client_id", errors.New(locale.Pick(l, "missing: the client ID you registered with your provider (see the README)",
+			"manquant : l'identifiant client enregistré chez votre fournisseur (voir le README)")))
+	}
+	if s.OAuth && s.OAuthProvider() == "" {
+		bad("provider", errors.New(locale.Pick(l, "boundaryd signs in with Google or Microsoft accounts only", "boundaryd ne se connecte qu'aux comptes Google ou Microsoft")))
 	}
 	s.Timezone = a.Timezone
 	if s.Timezone == "" {
@@ -598,4 +609,16 @@ func checkWritable(dir string) error {
 			return fmt.Errorf("cannot write in %s: %w", dir, err)
 		}
 	}
+}
+
+// OAuthProvider is imap.oauth2.provider for the chosen profile ("" when
+// boundaryd cannot sign in there).
+func (s *setup) OAuthProvider() config.OAuthProvider {
+	switch s.Provider.ID {
+	case "gmail":
+		return config.ProviderGoogle
+	case "microsoft":
+		return config.ProviderMicrosoft
+	}
+	return ""
 }

@@ -190,7 +190,7 @@ func (a *asker) password() error {
 				"Alerts will go through ntfy (your provider refuses password logins for sending).",
 			"Ce fournisseur se connecte par votre compte, pas un mot de passe : après cette configuration, lancez une fois « boundaryd login ».\n"+
 				"Les alertes passeront par ntfy (votre fournisseur refuse l'envoi avec mot de passe)."))
-		return nil
+		return a.clientID()
 	case a.s.Provider.Login == providers.AppPasswordOrOAuth2:
 		a.p.say("")
 		pw, err := a.p.secret(a.t("App password (nothing shows as you type; empty: sign in with Google later through boundaryd login)",
@@ -200,6 +200,9 @@ func (a *asker) password() error {
 		}
 		a.s.Password = strings.TrimSpace(pw)
 		a.s.OAuth = a.s.Password == ""
+		if a.s.OAuth {
+			return a.clientID()
+		}
 		return nil
 	}
 	a.p.say("")
@@ -395,4 +398,21 @@ func (a *asker) confirm() error {
 		return errAborted
 	}
 	return nil
+}
+
+// clientID asks for the OAuth2 client the therapist registered (the README
+// says how, step by step).
+func (a *asker) clientID() error {
+	for {
+		id, err := a.p.ask(a.t("Client ID you registered with your provider (README: \"Signing in with Google or Microsoft\")",
+			"Identifiant client enregistré chez votre fournisseur (README : « Signing in with Google or Microsoft »)"), "")
+		if err != nil {
+			return err
+		}
+		if id = strings.TrimSpace(id); id != "" {
+			a.s.OAuthClientID = id
+			return nil
+		}
+		a.p.say("%s", a.t("A client ID is needed to sign in.", "Un identifiant client est nécessaire pour se connecter."))
+	}
 }

@@ -183,18 +183,24 @@ alert_ntfy: https://ntfy.sh/x
 	if err != nil || cfg.IMAP.Host != "imap.gmail.com" || cfg.SMTP.Host != "smtp.gmail.com" || cfg.SMTP.Port != 587 {
 		t.Fatalf("%v %+v", err, cfg)
 	}
-	// Microsoft: OAuth only; no password, no smtp section, auth xoauth2.
-	ans = writeAnswers(t, dir, `address: dr@hotmail.fr
+	// Microsoft: OAuth only; no password, no smtp section, auth oauth2
+	// with the client the therapist registered, for boundaryd login.
+	noClient := `address: dr@hotmail.fr
 timezone: Europe/Paris
 reading_windows: Tuesday 18:00
 alert_ntfy: https://ntfy.sh/x
-`)
+`
+	if code, out, errOut := cli(t, "", "init", "--force", "--no-connect", "--config", cfgPath, "--answers", writeAnswers(t, dir, noClient)); code == 0 || !strings.Contains(out+errOut, "oauth_client_id") {
+		t.Fatalf("no client ID accepted: exit %d\n%s\n%s", code, out, errOut)
+	}
+	ans = writeAnswers(t, dir, noClient+"oauth_client_id: 11111111-2222-3333-4444-555555555555\n")
 	code, out, errOut := cli(t, "", "init", "--force", "--no-connect", "--config", cfgPath, "--answers", ans)
 	if code != 0 || !strings.Contains(out, "boundaryd login --config") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	cfg, _, err = config.Load(cfgPath)
-	if err != nil || cfg.IMAP.Host != "outlook.office365.com" || cfg.IMAP.Auth != config.AuthXOAuth2 || cfg.SMTP != nil {
+	if err != nil || cfg.IMAP.Host != "outlook.office365.com" || cfg.IMAP.Auth != config.AuthOAuth2 || cfg.IMAP.OAuth2 == nil ||
+		cfg.IMAP.OAuth2.Provider != config.ProviderMicrosoft || cfg.IMAP.OAuth2.ClientID != "11111111-2222-3333-4444-555555555555" || cfg.SMTP != nil {
 		t.Fatalf("%v %+v", err, cfg)
 	}
 	// Unknown domain and no servers: a clear refusal.

@@ -66,9 +66,11 @@ imap:
   security: {{.IMAP.Security}}
   username: {{q .Username}}
 {{- if .OAuth}}
-  # Sign-in with your provider's account: "boundaryd login" gets the token.
-  auth: xoauth2
-  password_env: {{$.EnvToken}}
+  # Sign-in with your provider's account: run "boundaryd login" once.
+  auth: oauth2
+  oauth2:
+    provider: {{.OAuthProvider}}
+    client_id: {{q .OAuthClientID}}
 {{- else}}
   # The password is in the secrets file beside this one, never here.
   password_env: {{$.EnvIMAP}}
@@ -134,9 +136,9 @@ log:
 `))
 
 type configView struct {
-	S                          viewSetup
-	Date, Path, Said, Lang     string
-	EnvIMAP, EnvSMTP, EnvToken string
+	S                      viewSetup
+	Date, Path, Said, Lang string
+	EnvIMAP, EnvSMTP       string
 }
 
 type viewSetup struct {
@@ -162,7 +164,7 @@ func (s *setup) render() []byte {
 		Path:    s.ConfigPath,
 		Said:    oneLineComment(sayReadingTimes(s.Windows, s.Lang)),
 		Lang:    s.Lang.String(),
-		EnvIMAP: envIMAPPassword, EnvSMTP: envSMTPPassword, EnvToken: envIMAPToken,
+		EnvIMAP: envIMAPPassword, EnvSMTP: envSMTPPassword,
 	}
 	var b bytes.Buffer
 	// The template is fixed and its data plain strings: Execute cannot
@@ -179,7 +181,7 @@ func (s *setup) secrets() []byte {
 	b.WriteString("# boundaryd's passwords, written by \"boundaryd init\". Root only (mode 600).\n")
 	b.WriteString("# systemd reads this file (EnvironmentFile=) before starting the service.\n")
 	if s.OAuth {
-		fmt.Fprintf(&b, "# %s is set by \"boundaryd login\".\n", envIMAPToken)
+		b.WriteString("# No password: \"boundaryd login\" keeps the sign-in in the state directory.\n")
 		return []byte(b.String())
 	}
 	v := envQuote(s.Password)
