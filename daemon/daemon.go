@@ -72,17 +72,21 @@ type Handled struct {
 	Err      error
 	// AckQueued says an acknowledgement is being sent to the sender.
 	AckQueued bool
+	// Own: the daemon's own message (a digest), known by the state.
+	Own bool
 }
 
 // Daemon is one running boundaryd.
 type Daemon struct {
-	cfg     *config.Config
-	opts    Options
-	log     *slog.Logger
-	cl      *classify.Classifier
-	st      *store.Store
-	disp    *notify.Dispatcher
-	self    map[string]bool
+	cfg  *config.Config
+	opts Options
+	log  *slog.Logger
+	cl   *classify.Classifier
+	st   *store.Store
+	disp *notify.Dispatcher
+	self map[string]bool
+	// secret is the state's secret key (own.go).
+	secret  []byte
 	clock   clock.Clock
 	windows *schedule.Windows
 	// mu guards the state decisions the inbox pass and a window delivery
@@ -130,6 +134,9 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 		opts.Clock = clock.System()
 	}
 	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, cl: cl, st: st, self: selfAddresses(cfg), clock: opts.Clock, batch: opts.BatchSize, acker: newAcker()}
+	if d.secret, err = st.Secret(); err != nil {
+		return nil, err
+	}
 	var pauses []schedule.Pause
 	for _, p := range cfg.ReadingWindows.Pauses {
 		from, err1 := schedule.ParseDate(p.From)

@@ -290,12 +290,16 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			}
 			continue
 		}
+		own, err := d.isOwn(f, validity)
+		if err != nil {
+			return nil, err
+		}
 		res := d.cl.Classify(msg)
-		if d.ownMessage(msg) {
+		if own {
 			res.Verdict = "pass"
 		}
 		it := &item{f: f, msg: msg, res: res}
-		it.h = Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res)}
+		it.h = Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res), Own: own}
 		it.rec = store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: validity, UID: f.UID, At: now, Action: store.ActionPassed}
 		it.audit = store.AuditEntry{Time: now, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: res.Verdict, Rules: it.h.Rules}
 		switch res.Verdict {
@@ -548,11 +552,6 @@ func (d *Daemon) seenAgain(prev store.Record, f imapwatch.Fetched) error {
 		return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
 	}
 	return nil
-}
-
-// ownMessage recognises what boundaryd itself put in the inbox (digests).
-func (d *Daemon) ownMessage(m *classify.Message) bool {
-	return m.Header.Get("X-Boundary-Kind") != "" && d.self[strings.ToLower(m.From)]
 }
 
 func ruleNames(r *classify.Result) []string {

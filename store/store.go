@@ -34,11 +34,12 @@ var (
 	bucketMeta       = []byte("meta")
 	bucketOutbox     = []byte("outbox")
 	bucketOutboxKeys = []byte("outbox_keys")
+	bucketOwn        = []byte("own")
 )
 
 var allBuckets = [][]byte{
 	bucketHighWater, bucketHandled, bucketAudit, bucketAuditIndex,
-	bucketReplies, bucketMeta, bucketOutbox, bucketOutboxKeys,
+	bucketReplies, bucketMeta, bucketOutbox, bucketOutboxKeys, bucketOwn,
 }
 
 // Options tune Open. The zero value is usable.
