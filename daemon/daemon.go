@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/boundaryd/boundaryd/classify"
@@ -113,6 +114,8 @@ type Daemon struct {
 	// batch and session belong to the inbox pass: imapwatch calls sync
 	// from one goroutine.
 	session *imapwatch.Session
+	// stateDown is set while the state refuses writes (degraded.go).
+	stateDown atomic.Bool
 	// releaseHook, when set (tests), is called after each chunk of a
 	// release is back in the inbox, with the count so far and the total.
 	releaseHook func(done, total int)
