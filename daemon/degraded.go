@@ -59,8 +59,11 @@ func (d *Daemon) stateWritten() {
 }
 
 // writeFailed is the error of a refused write outside a batch's first
-// transaction: reported, and not Permanent (the daemon does not exit; the
-// next session settles what was left in flight).
+// transaction: reported, and not Permanent (the daemon does not exit).
+// After a batch's actions, the pass is tried again (the in-flight records
+// make the messages still in the inbox be handled again, without a second
+// alert); elsewhere the session ends and the next one settles what was left
+// in flight.
 func (d *Daemon) writeFailed(err error) error {
 	d.stateRefused(err)
 	return fmt.Errorf("writing state: %w", err)

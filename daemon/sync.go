@@ -240,7 +240,7 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 			return tx.SetHighWater(d.cfg.IMAP.Inbox, validity, lastUID)
 		})
 	}); err != nil {
-		return d.writeFailed(err)
+		return fmt.Errorf("%w: %w", errStateRefused, d.writeFailed(err))
 	}
 	for _, it := range items {
 		d.after(ctx, it)
