@@ -67,19 +67,34 @@ func fillDisk(t *testing.T, dir string, st *store.Store) string {
 		}
 	}
 	f.Close()
-	refused := 0
-	for i := 0; refused < 3; i++ {
-		if i > 100000 {
-			t.Fatal("the store kept accepting writes on a full disk")
-		}
-		err := st.MarkHandled(store.Record{ID: fmt.Sprintf("filler-%d", i), Action: store.ActionPassed})
-		switch {
-		case err == nil:
-			refused = 0
-		case errors.Is(err, syscall.ENOSPC):
-			refused++
-		default:
-			t.Fatalf("store write on a full disk: %v (want ENOSPC)", err)
+	// bbolt reuses the pages its file already has: a transaction fits there
+	// or fails. Grow the handled records, then the outbox keys (the
+	// smallest transaction the daemon makes records an alert sent from
+	// memory there), until each is refused three times in a row: from then
+	// on, every write the daemon makes is refused.
+	writes := []func(i int) error{
+		func(i int) error {
+			return st.MarkHandled(store.Record{ID: fmt.Sprintf("filler-%d", i), Action: store.ActionPassed})
+		},
+		func(i int) error {
+			return st.Update(func(tx *store.Tx) error { return tx.MarkDelivered(fmt.Sprintf("filler-%d", i), "", "filler", time.Now()) })
+		},
+	}
+	for _, write := range writes {
+		refused := 0
+		for i := 0; refused < 3; i++ {
+			if i > 100000 {
+				t.Fatal("the store kept accepting writes on a full disk")
+			}
+			err := write(i)
+			switch {
+			case err == nil:
+				refused = 0
+			case errors.Is(err, syscall.ENOSPC):
+				refused++
+			default:
+				t.Fatalf("store write on a full disk: %v (want ENOSPC)", err)
+			}
 		}
 	}
 	return path
@@ -161,6 +176,13 @@ func TestFullStateDiskStillAlerts(t *testing.T) {
 				t.Fatalf("the daemon stopped on a full state disk: %v", err)
 			default:
 			}
+			// Several passes are refused while the disk stays full: none
+			// holds anything.
+			for end := time.Now().Add(waitLimit); strings.Count(e.logs.String(), "inbox pass not recorded") < 4; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(end) {
+					t.Fatalf("the pass was not tried again while the disk was full\n%s", e.logs.String())
+				}
+			}
 			_, benignInInbox := find(srv.Messages("INBOX"), benign)
 			heldWhileFull := len(srv.Messages("Held"))
 			if !benignInInbox || heldWhileFull != 0 {
@@ -215,6 +237,10 @@ func TestFullStateDiskStillAlerts(t *testing.T) {
 			_, stillInInbox := find(srv.Messages("INBOX"), urgent)
 			t.Logf("%s: space freed: benign %s, emergency in inbox %v, alerts in all smtp %d webhook %d, outbox pending %d, healthy again %v", name,
 				h.Action, stillInInbox, smtpAlerts, hookAlerts, len(pending), healthyAgain)
+			logs := e.logs.String()
+			t.Logf("%s: log: %d deliveries from memory, %d recorded afterwards, %d refused passes", name,
+				strings.Count(logs, "alert delivered from memory"), strings.Count(logs, "alerts delivered from memory are now recorded"),
+				strings.Count(logs, "inbox pass not recorded"))
 			if smtpAlerts != 1 || hookAlerts != 1 {
 				t.Errorf("alerts for the one emergency: smtp %d, webhook %d (want 1 each)", smtpAlerts, hookAlerts)
 			}
