@@ -77,7 +77,9 @@ func fillDisk(t *testing.T, dir string, st *store.Store) string {
 			return st.MarkHandled(store.Record{ID: fmt.Sprintf("filler-%d", i), Action: store.ActionPassed})
 		},
 		func(i int) error {
-			return st.Update(func(tx *store.Tx) error { return tx.MarkDelivered(fmt.Sprintf("filler-%d", i), "", "filler", time.Now()) })
+			return st.Update(func(tx *store.Tx) error {
+				return tx.MarkDelivered(fmt.Sprintf("filler-%d", i), "", "filler", time.Now())
+			})
 		},
 	}
 	for _, write := range writes {
