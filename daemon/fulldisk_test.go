@@ -53,20 +53,7 @@ func mountSmallFS(t *testing.T) string {
 func fillDisk(t *testing.T, dir string, st *store.Store) string {
 	t.Helper()
 	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunk := bytes.Repeat([]byte{'x'}, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling the disk: %v", err)
-			}
-			break
-		}
-	}
-	f.Close()
+	topUp(t, path)
 	// bbolt reuses the pages its file already has: a transaction fits there
 	// or fails. Grow the handled records, then the outbox keys (the
 	// smallest transaction the daemon makes records an alert sent from
@@ -100,6 +87,25 @@ func fillDisk(t *testing.T, dir string, st *store.Store) string {
 		}
 	}
 	return path
+}
+
+// topUp appends to the file at path until the disk is full.
+func topUp(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := bytes.Repeat([]byte{'x'}, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling the disk: %v", err)
+			}
+			return
+		}
+	}
 }
 
 // TestFullStateDiskStillAlerts (issue 14): with the state on a full
@@ -274,4 +280,55 @@ func escalatedRecord(t *testing.T, st *store.Store, raw []byte) (store.Record, b
 		t.Fatal(err)
 	}
 	return out, found && !out.InFlight
+}
+
+// TestRestartOnFullStateDisk (issue 14): restarted while the state's disk
+// is full (systemd restarting it, a reboot), the daemon opens its state,
+// starts, and alerts an arriving emergency from memory instead of exiting
+// at start in a loop.
+func TestRestartOnFullStateDisk(t *testing.T) {
+	srv := memServer{testimap.StartMem(t, testimap.MemOptions{Mailboxes: []string{"Held"}})}
+	dir := mountSmallFS(t)
+	e := &env{t: t, srv: srv, handled: make(chan Handled, 1000), windows: make(chan WindowResult, 10)}
+	e.smtp, e.hook = startSinks(t)
+	e.cfg = testConfig(t, srv, e.smtp, e.hook, envOpts{stateDir: filepath.Join(dir, "state")})
+	e.start()
+	e.waitReady()
+	e.stop()
+
+	st, err := store.Open(e.cfg.StateDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := fillDisk(t, dir, st)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	topUp(t, filler) // what closing freed (the pid file)
+	e.start()
+	urgent := newMail("Bob Stone <bob@patients.example>", "tonight", emergencyBody)
+	start := time.Now()
+	srv.deliver("INBOX", urgent)
+	var smtpAlerts, hookAlerts int
+	deadline := time.After(waitLimit)
+	for smtpAlerts == 0 || hookAlerts == 0 {
+		select {
+		case <-e.smtp.C:
+			smtpAlerts++
+		case <-e.hook.C:
+			hookAlerts++
+		case err := <-e.done:
+			e.done <- err
+			t.Fatalf("the daemon stopped on a full state disk: %v\n%s", err, e.logs.String())
+		case <-deadline:
+			t.Fatalf("emergency not alerted within %s after a restart on a full state disk (smtp %d, webhook %d)\n%s", waitLimit, smtpAlerts, hookAlerts, e.logs.String())
+		}
+	}
+	t.Logf("restarted on a full disk: alerted in %s (smtp %d, webhook %d)", time.Since(start).Round(time.Millisecond), smtpAlerts, hookAlerts)
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if h := e.waitMessage(urgent); h.Action != store.ActionEscalated {
+		t.Errorf("emergency after space was freed: %+v", h)
+	}
 }
