@@ -79,15 +79,13 @@ type Handled struct {
 
 // Daemon is one running boundaryd.
 type Daemon struct {
-	cfg  *config.Config
-	opts Options
-	log  *slog.Logger
-	cl   *classify.Classifier
-	st   *store.Store
-	disp *notify.Dispatcher
-	self map[string]bool
-	// secret is the state's secret key (own.go).
-	secret  []byte
+	cfg     *config.Config
+	opts    Options
+	log     *slog.Logger
+	cl      *classify.Classifier
+	st      *store.Store
+	disp    *notify.Dispatcher
+	self    map[string]bool
 	clock   clock.Clock
 	windows *schedule.Windows
 	// mu guards the state decisions the inbox pass and a window delivery
@@ -116,6 +114,8 @@ type Daemon struct {
 	session *imapwatch.Session
 	// stateDown is set while the state refuses writes (degraded.go).
 	stateDown atomic.Bool
+	// secret is the state's secret key (own.go).
+	secret []byte
 	// releaseHook, when set (tests), is called after each chunk of a
 	// release is back in the inbox, with the count so far and the total.
 	releaseHook func(done, total int)
