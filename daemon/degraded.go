@@ -11,6 +11,7 @@ import (
 	"github.com/boundaryd/boundaryd/imapwatch"
 	"github.com/boundaryd/boundaryd/internal/backoff"
 	"github.com/boundaryd/boundaryd/notify"
+	"github.com/boundaryd/boundaryd/store"
 )
 
 // When the state refuses a write (a full disk, issue 14), alerting must
@@ -120,6 +121,24 @@ func (d *Daemon) scan(ctx context.Context, s *imapwatch.Session, validity, hwm u
 		}
 		if v, h, ok, err := d.st.HighWater(d.cfg.IMAP.Inbox); err == nil && ok && v == validity {
 			hwm = h
+		}
+	}
+}
+
+// recordFirstStart records the reading windows' starting point, tried again
+// while the state refuses it: the window loop must not end for good on a
+// full disk at first start. It returns only ctx's error.
+func (d *Daemon) recordFirstStart(ctx context.Context, ws store.WindowRecord) error {
+	retry := backoff.Policy{Min: time.Second, Max: 5 * time.Minute}
+	for failures := 1; ; failures++ {
+		err := d.st.SetWindowState(ws)
+		if err == nil {
+			return nil
+		}
+		delay := retry.Delay(failures)
+		d.log.Error("writing window state; retrying", "err", err, "retry_in", delay.Round(time.Millisecond))
+		if err := clock.Sleep(ctx, d.clock, delay); err != nil {
+			return err
 		}
 	}
 }

@@ -45,8 +45,7 @@ func (d *Daemon) windowLoop(ctx context.Context) {
 	if ws.LastDelivered.IsZero() && ws.PendingID == "" {
 		// First start: windows before today are not owed.
 		ws.LastDelivered = d.clock.Now()
-		if err := d.st.SetWindowState(ws); err != nil {
-			d.log.Error("writing window state", "err", err)
+		if err := d.recordFirstStart(ctx, ws); err != nil {
 			return
 		}
 	}
