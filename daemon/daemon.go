@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/boundaryd/boundaryd/classify"
@@ -72,6 +73,8 @@ type Handled struct {
 	Err      error
 	// AckQueued says an acknowledgement is being sent to the sender.
 	AckQueued bool
+	// Own: the daemon's own message (a digest), known by the state.
+	Own bool
 }
 
 // Daemon is one running boundaryd.
@@ -109,6 +112,10 @@ type Daemon struct {
 	// batch and session belong to the inbox pass: imapwatch calls sync
 	// from one goroutine.
 	session *imapwatch.Session
+	// stateDown is set while the state refuses writes (degraded.go).
+	stateDown atomic.Bool
+	// secret is the state's secret key (own.go).
+	secret []byte
 	// releaseHook, when set (tests), is called after each chunk of a
 	// release is back in the inbox, with the count so far and the total.
 	releaseHook func(done, total int)
@@ -130,6 +137,9 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 		opts.Clock = clock.System()
 	}
 	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, cl: cl, st: st, self: selfAddresses(cfg), clock: opts.Clock, batch: opts.BatchSize, acker: newAcker()}
+	if d.secret, err = st.Secret(); err != nil {
+		return nil, err
+	}
 	var pauses []schedule.Pause
 	for _, p := range cfg.ReadingWindows.Pauses {
 		from, err1 := schedule.ParseDate(p.From)

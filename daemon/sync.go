@@ -50,7 +50,7 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 		}
 		d.log.Info("first start: leaving existing mail alone (backlog: new)", "messages", sel.NumMessages)
 		if err := d.st.SetHighWater(inbox, sel.UIDValidity, hwm); err != nil {
-			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+			return d.writeFailed(err)
 		}
 	case !ok:
 		d.log.Info("first start: sorting existing mail (backlog: all)", "messages", sel.NumMessages)
@@ -101,8 +101,8 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 	return nil
 }
 
-// scan handles every inbox message above hwm, in batches.
-func (d *Daemon) scan(ctx context.Context, s *imapwatch.Session, validity, hwm uint32) error {
+// scanOnce handles every inbox message above hwm, in batches.
+func (d *Daemon) scanOnce(ctx context.Context, s *imapwatch.Session, validity, hwm uint32) error {
 	uids, err := s.UIDsAfter(ctx, hwm)
 	if err != nil {
 		return err
@@ -189,6 +189,7 @@ type item struct {
 func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []imapwatch.Fetched, validity, lastUID uint32) error {
 	var items []*item
 	alerts := false
+	var refused error // the state refused the transaction (degraded.go)
 	if err := d.locked(func() error {
 		var err error
 		if items, err = d.decide(s, fs, validity); err != nil {
@@ -210,12 +211,16 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 			}
 			return nil
 		}); err != nil {
-			return imapwatch.Permanent(fmt.Errorf("queueing alerts: %w", err))
+			refused = fmt.Errorf("queueing alerts: %w", err)
 		}
 		return nil
 	}); err != nil {
 		return err
 	}
+	if refused != nil {
+		return d.unrecorded(ctx, s, items, refused)
+	}
+	d.stateWritten()
 	if alerts {
 		d.disp.Kick()
 	}
@@ -235,7 +240,7 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 			return tx.SetHighWater(d.cfg.IMAP.Inbox, validity, lastUID)
 		})
 	}); err != nil {
-		return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+		return fmt.Errorf("%w: %w", errStateRefused, d.writeFailed(err))
 	}
 	for _, it := range items {
 		d.after(ctx, it)
@@ -290,12 +295,16 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			}
 			continue
 		}
+		own, err := d.isOwn(f, validity)
+		if err != nil {
+			return nil, err
+		}
 		res := d.cl.Classify(msg)
-		if d.ownMessage(msg) {
+		if own {
 			res.Verdict = "pass"
 		}
 		it := &item{f: f, msg: msg, res: res}
-		it.h = Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res)}
+		it.h = Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res), Own: own}
 		it.rec = store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: validity, UID: f.UID, At: now, Action: store.ActionPassed}
 		it.audit = store.AuditEntry{Time: now, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: res.Verdict, Rules: it.h.Rules}
 		switch res.Verdict {
@@ -495,7 +504,7 @@ func (d *Daemon) reconcile(ctx context.Context, s *imapwatch.Session) error {
 				return tx.MarkHandled(cur)
 			})
 		}); err != nil {
-			return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+			return d.writeFailed(err)
 		}
 		if !settled {
 			continue
@@ -545,14 +554,11 @@ func (d *Daemon) seenAgain(prev store.Record, f imapwatch.Fetched) error {
 	prev.MovedBack = true
 	d.log.Info("a held message came back to the inbox; it will not be held again", "uid", f.UID)
 	if err := d.st.MarkHandled(prev); err != nil {
-		return imapwatch.Permanent(fmt.Errorf("writing state: %w", err))
+		// Not held meanwhile: nothing is held while the state refuses
+		// writes, and the mark is written when this batch is handled again.
+		d.stateRefused(err)
 	}
 	return nil
-}
-
-// ownMessage recognises what boundaryd itself put in the inbox (digests).
-func (d *Daemon) ownMessage(m *classify.Message) bool {
-	return m.Header.Get("X-Boundary-Kind") != "" && d.self[strings.ToLower(m.From)]
 }
 
 func ruleNames(r *classify.Result) []string {

@@ -45,8 +45,7 @@ func (d *Daemon) windowLoop(ctx context.Context) {
 	if ws.LastDelivered.IsZero() && ws.PendingID == "" {
 		// First start: windows before today are not owed.
 		ws.LastDelivered = d.clock.Now()
-		if err := d.st.SetWindowState(ws); err != nil {
-			d.log.Error("writing window state", "err", err)
+		if err := d.recordFirstStart(ctx, ws); err != nil {
 			return
 		}
 	}
@@ -98,8 +97,8 @@ func (d *Daemon) windowLoop(ctx context.Context) {
 }
 
 // DeliverWindow delivers one reading window on its own IMAP connection:
-// the digest of what is held (appended to the inbox unless a message with
-// the window's Message-ID is already there), then the release. Every step
+// the digest of what is held (appended to the inbox unless the state says
+// it already was: see own.go), then the release. Every step
 // is recorded, so a crash in between is completed on restart without a
 // second digest. The inbox pass goes on meanwhile: the two share only d.mu,
 // held for the release's store decisions, never across the network.
@@ -219,12 +218,11 @@ func (d *Daemon) listHeld(ctx context.Context, s *imapwatch.Session) ([]heldMess
 
 // appendDigest returns the digest appended, or nil when none was needed.
 func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window time.Time, id string, held []heldMessage) ([]byte, error) {
-	msgID := digest.MessageID(id)
-	found, err := s.FindByMessageID(ctx, d.cfg.IMAP.Inbox, msgID)
+	done, err := d.digestDelivered(ctx, s, id)
 	if err != nil {
 		return nil, err
 	}
-	if len(found) > 0 {
+	if done {
 		d.log.Info("digest already in the inbox; not appending it again", "window", id)
 		return nil, nil
 	}
@@ -253,6 +251,7 @@ func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window 
 	raw, err := digest.Build(digest.Options{
 		Lang: string(d.cfg.Language), Location: d.windows.Location(), Window: window, WindowID: id,
 		From: addr, To: addr, HoldFolder: d.cfg.IMAP.HoldFolder, Released: d.deliveryReleases(), Now: d.clock.Now(),
+		Key: d.secret,
 	}, entries)
 	if errors.Is(err, digest.ErrEmpty) {
 		return nil, nil
@@ -260,8 +259,8 @@ func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window 
 	if err != nil {
 		return nil, fmt.Errorf("building the digest: %w", err)
 	}
-	if _, err := s.Append(ctx, d.cfg.IMAP.Inbox, nil, d.clock.Now(), raw); err != nil {
-		return nil, fmt.Errorf("appending the digest: %w", err)
+	if err := d.appendOwn(ctx, s, id, raw); err != nil {
+		return nil, err
 	}
 	return raw, nil
 }

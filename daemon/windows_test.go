@@ -223,19 +223,27 @@ func TestCrashBetweenDigestAndRelease(t *testing.T) {
 			}
 			window := time.Date(2026, 12, 1, 18, 0, 0, 0, paris)
 			id := schedule.WindowID(window, paris)
-			// What the crashed daemon left: its digest in the inbox, the
-			// window pending in the state.
-			pre, err := digest.Build(digest.Options{WindowID: id, Window: window, Location: paris, From: "therapist@example.org", Now: window},
-				[]digest.Entry{{From: "p0@patients.example", Subject: "crash 0"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv.deliver("INBOX", pre)
+			// What the crashed daemon left: its digest in the inbox,
+			// recorded as about to be appended, the window pending in the
+			// state.
 			stateDir := t.TempDir()
 			st, err := store.Open(stateDir, store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			key, err := st.Secret()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pre, err := digest.Build(digest.Options{WindowID: id, Window: window, Location: paris, From: "therapist@example.org", Now: window, Key: key},
+				[]digest.Entry{{From: "p0@patients.example", Subject: "crash 0"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.RecordOwn(store.OwnMessage{Kind: digest.Kind, Window: id, Hash: ownHash(key, headerOf(pre)), Mailbox: "INBOX", At: window}); err != nil {
+				t.Fatal(err)
+			}
+			srv.deliver("INBOX", pre)
 			if err := st.SetWindowState(store.WindowRecord{LastDelivered: window.Add(-96 * time.Hour), PendingID: id, PendingAt: window}); err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,9 @@ package digest
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -35,6 +38,9 @@ type Options struct {
 	HoldFolder string         // named in the digest when the messages stay held
 	Released   bool           // the messages are moved back to the inbox with this digest
 	Now        time.Time      // Date header (required: the caller's clock)
+	// Key keys the Message-ID (see MessageID): the state directory's
+	// secret, at least KeySize bytes (required).
+	Key []byte
 }
 
 // ErrEmpty is returned by Build for a window with no held message: no digest is delivered then.
@@ -43,24 +49,21 @@ var ErrEmpty = errors.New("digest: no held message")
 // Kind is the X-Boundary-Kind value of a digest.
 const Kind = "digest"
 
+// KeySize is the length of a Message-ID key (Options.Key): the secret
+// kept in the state directory.
+const KeySize = 32
+
 // MessageID returns the digest's Message-ID, angle brackets included, e.g.
-// "<digest.2026-03-03T1800-Europe.Paris@boundaryd>". It depends on the window id only, so searching the inbox
-// for it tells whether the window was already delivered. Characters outside [A-Za-z0-9.-] are hex-escaped so
-// that any id gives a valid msg-id.
-func MessageID(windowID string) string {
-	var b strings.Builder
-	b.WriteString("<digest.")
-	for i := 0; i < len(windowID); i++ {
-		c := windowID[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '.':
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "_%02X", c)
-		}
-	}
-	b.WriteString("@boundaryd>")
-	return b.String()
+// "<digest.3f9c…@boundaryd>": an HMAC-SHA256 of the window id under key.
+// The acknowledgement tells every patient the window, so a Message-ID derived
+// from the window alone could be written by anyone (and a forged one in the
+// inbox made the daemon skip the digest); keyed with the secret kept in the
+// state directory, it is stable for a window and unguessable.
+func MessageID(key []byte, windowID string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("boundaryd digest message-id\x00"))
+	mac.Write([]byte(windowID))
+	return "<digest." + hex.EncodeToString(mac.Sum(nil)[:20]) + "@boundaryd>"
 }
 
 // Build renders the digest of entries as a complete RFC 5322 message (CRLF line ends, multipart/alternative
@@ -71,6 +74,9 @@ func Build(o Options, entries []Entry) ([]byte, error) {
 	}
 	if strings.TrimSpace(o.WindowID) == "" {
 		return nil, errors.New("digest: window id missing")
+	}
+	if len(o.Key) < KeySize {
+		return nil, fmt.Errorf("digest: Message-ID key missing or shorter than %d bytes (Options.Key)", KeySize)
 	}
 	from, err := parseAddr("from", o.From)
 	if err != nil {
@@ -98,7 +104,7 @@ func Build(o Options, entries []Entry) ([]byte, error) {
 	h.Set("Auto-Submitted", "auto-generated")
 	h.Set("X-Boundary-Kind", Kind)
 	h.Set("MIME-Version", "1.0")
-	h.Set("Message-Id", MessageID(o.WindowID))
+	h.Set("Message-Id", MessageID(o.Key, o.WindowID))
 	h.SetSubject(w.subject(len(entries), len(v.Groups)))
 	h.SetAddressList("To", []*mail.Address{to})
 	h.SetAddressList("From", []*mail.Address{from})

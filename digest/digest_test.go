@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -44,7 +45,7 @@ func TestHeaders(t *testing.T) {
 		"X-Boundary-Kind": "digest",
 		"Auto-Submitted":  "auto-generated",
 		"Mime-Version":    "1.0",
-		"Message-Id":      MessageID(o.WindowID),
+		"Message-Id":      MessageID(o.Key, o.WindowID),
 	} {
 		if got := p.header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
@@ -75,24 +76,30 @@ func TestHeaders(t *testing.T) {
 }
 
 func TestMessageID(t *testing.T) {
-	a := MessageID("2026-03-03T1800-Europe.Paris")
-	if a != "<digest.2026-03-03T1800-Europe.Paris@boundaryd>" {
-		t.Errorf("MessageID = %q", a)
-	}
-	if MessageID("2026-03-03T1800-Europe.Paris") != a {
+	a := MessageID(testKey, "2026-03-03T1800-Europe.Paris")
+	if MessageID(testKey, "2026-03-03T1800-Europe.Paris") != a {
 		t.Error("MessageID not stable")
 	}
-	if b := MessageID("2026-03-07T1000-Europe.Paris"); b == a {
+	if b := MessageID(testKey, "2026-03-07T1000-Europe.Paris"); b == a {
 		t.Error("two windows share a Message-ID")
+	}
+	if strings.Contains(a, "2026") {
+		t.Errorf("MessageID %q shows the window: guessable", a)
+	}
+	other := bytes.Repeat([]byte{8}, KeySize)
+	if MessageID(other, "2026-03-03T1800-Europe.Paris") == a {
+		t.Error("the Message-ID does not depend on the key")
 	}
 	valid := regexp.MustCompile(`^<[A-Za-z0-9._-]+@boundaryd>$`)
 	for _, id := range []string{"", "a b", "x>y<z", "é", "a@b"} {
-		if got := MessageID(id); !valid.MatchString(got) {
+		if got := MessageID(testKey, id); !valid.MatchString(got) {
 			t.Errorf("MessageID(%q) = %q: not a plain msg-id", id, got)
 		}
 	}
-	if MessageID("a b") == MessageID("a_b") {
-		t.Error("escaping merges distinct ids")
+	o := testOptions()
+	o.Key = nil
+	if _, err := Build(o, []Entry{{From: "a@example.org"}}); err == nil {
+		t.Error("Build without a key gave a digest")
 	}
 }
 

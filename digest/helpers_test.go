@@ -113,5 +113,8 @@ func testOptions() Options {
 	}
 	w := time.Date(2026, 3, 3, 18, 0, 0, 0, loc)
 	return Options{Lang: "en", Location: loc, Window: w, WindowID: "2026-03-03T1800-Europe.Paris",
-		From: "Dr Agostini <dr@example.org>", HoldFolder: "Boundary/Held", Now: w}
+		From: "Dr Agostini <dr@example.org>", HoldFolder: "Boundary/Held", Now: w, Key: testKey}
 }
+
+// testKey is a fixed Message-ID key.
+var testKey = bytes.Repeat([]byte{7}, KeySize)

@@ -26,6 +26,8 @@ func Sample(lang string) (Options, []Entry) {
 		HoldFolder: "Boundary/Held",
 		Released:   true,
 		Now:        window,
+		// A fixed key: the sample is a demonstration, not a secret.
+		Key: []byte("boundaryd sample digest: not a secret key"),
 	}
 	entries := []Entry{
 		{FromName: "Camille Laurent", From: "camille.laurent@example.fr", Subject: "Rendez-vous de jeudi",

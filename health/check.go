@@ -20,6 +20,10 @@ type SessionState struct {
 	// SignIn, when set, is a fixed text saying the IMAP credentials need
 	// the user (an OAuth2 sign-in revoked): unhealthy at once, no grace.
 	SignIn string
+	// State, when set, is a fixed text saying the state cannot be written
+	// (a full disk): alerts go out from memory and nothing is held, so
+	// unhealthy at once, no grace.
+	State string
 }
 
 // AlertState is the alert side as notify's Dispatcher reports it.
@@ -175,6 +179,9 @@ func Evaluate(now time.Time, grace time.Duration, s SessionState, a AlertState) 
 
 	if s.SignIn != "" {
 		fail("%s", s.SignIn)
+	}
+	if s.State != "" {
+		fail("%s", s.State)
 	}
 
 	if !a.FailingSince.IsZero() {

@@ -43,6 +43,7 @@ type Metrics struct {
 	up        bool
 	downSince time.Time
 	signIn    string
+	state     string
 
 	hold holdTracker // hold.go
 }
@@ -221,11 +222,20 @@ func (m *Metrics) SetSignInProblem(reason string) {
 	m.signIn = reason
 }
 
+// SetStateProblem records why the state cannot be written (a fixed text:
+// a full disk), or clears it with "". /healthz is unhealthy, with this
+// reason, while it is set.
+func (m *Metrics) SetStateProblem(reason string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.state = reason
+}
+
 // Session reports the IMAP session state as last recorded.
 func (m *Metrics) Session() SessionState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return SessionState{Up: m.up, DownSince: m.downSince, SignIn: m.signIn}
+	return SessionState{Up: m.up, DownSince: m.downSince, SignIn: m.signIn, State: m.state}
 }
 
 // SetHeld sets the number of messages waiting in the hold folder.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -160,6 +161,15 @@ type worker struct {
 	lastErr      string
 	brokenSince  time.Time // last refusal for good; zero after a success
 	brokenErr    string
+	// mem holds the alerts the state refused to record (a full disk),
+	// sent from memory; sentMem the dedupe keys accepted by the channel
+	// whose delivery the state has not recorded yet (see memory below).
+	mem     []*memEntry
+	sentMem map[string]memSent
+	// recordFailures and recordAt pace the retries of recording sentMem;
+	// only the worker's goroutine uses them.
+	recordFailures int
+	recordAt       time.Time
 }
 
 func (w *worker) takes(l Level) bool { return w.levels == nil || slices.Contains(w.levels, l) }
@@ -439,15 +449,23 @@ func order(entries []store.OutboxEntry) []due {
 // tried, recorded and dropped on its own.
 func (d *Dispatcher) drain(ctx context.Context, w *worker) (next time.Time, again bool) {
 	name := w.ch.Name()
+	later := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	// Alerts kept in memory first: they are emergencies the state could
+	// not even record.
+	mnext, failing := d.drainMemory(ctx, w)
+	later(mnext)
+	if failing || ctx.Err() != nil {
+		return next, false
+	}
 	entries, err := d.st.OutboxPending(name)
 	if err != nil {
 		d.log.Error("alert outbox unreadable", "channel", name, "err", err)
-		return d.opts.Clock.Now().Add(d.opts.MinBackoff), false
-	}
-	later := func(t time.Time) {
-		if next.IsZero() || t.Before(next) {
-			next = t
-		}
+		later(d.opts.Clock.Now().Add(d.opts.MinBackoff))
+		return next, false
 	}
 	list := order(entries)
 	for i, it := range list {
@@ -458,6 +476,11 @@ func (d *Dispatcher) drain(ctx context.Context, w *worker) (next time.Time, agai
 		}
 		if ctx.Err() != nil {
 			return time.Time{}, false
+		}
+		if d.sentFromMemory(w, it) {
+			// Accepted already, from memory: only its record was missing.
+			later(d.opts.Clock.Now().Add(d.opts.MinBackoff))
+			continue
 		}
 		ok, retryAt := d.attempt(ctx, w, it)
 		if ctx.Err() != nil {
@@ -508,7 +531,9 @@ func (d *Dispatcher) attempt(ctx context.Context, w *worker, it due) (ok bool, r
 		// A crash before this commit resends this one alert on this channel:
 		// the only duplicate the design allows.
 		if uerr := d.st.Update(func(tx *store.Tx) error { return tx.Ack(e.ID, at) }); uerr != nil {
-			d.log.Error("alert delivered but not recorded; it may be sent again", "channel", name, "outbox_id", e.ID, "err", uerr)
+			// Remembered in memory, so this run does not send it again.
+			d.log.Error("alert delivered but not recorded; it is not sent again unless boundaryd restarts first", "channel", name, "outbox_id", e.ID, "err", uerr)
+			d.rememberSent(w, e.Key, auditKeyOf(e), at)
 		}
 		w.mu.Lock()
 		wasBroken := !w.brokenSince.IsZero()
@@ -632,6 +657,8 @@ func (d *Dispatcher) Health() (failingSince time.Time, depth int) {
 	depth, err := d.st.OutboxDepth()
 	if err != nil {
 		depth = -1
+	} else {
+		depth += d.memoryDepth()
 	}
 	return failingSince, depth
 }
@@ -673,4 +700,244 @@ func (d *Dispatcher) reschedule(id uint64, failedAt, next time.Time, lastErr str
 		return err
 	})
 	return e, err
+}
+
+// The in-memory fallback. When the state refuses a write (a full disk), the
+// daemon cannot queue an emergency's alert in the outbox; it hands it to
+// EnqueueMemory instead, and each channel's worker sends it from memory,
+// before the outbox, retried with the same backoff. A delivery from memory
+// is recorded in the state as soon as the state takes writes again
+// (Tx.MarkDelivered): an outbox entry queued for the same alert meanwhile
+// (the daemon handles the message again once its state works) is then
+// acknowledged without being sent, so the alert is not sent twice. Alerts
+// in memory are lost if boundaryd stops first; the message is then handled
+// again at the next start (its handling was not recorded either) and
+// alerted from the outbox.
+
+// memEntry is one alert for one channel, kept in memory.
+type memEntry struct {
+	key, auditKey string
+	a             Alert
+	created, next time.Time
+	attempts      int
+}
+
+// memSent is an alert accepted by a channel, sent from memory or sent from
+// the outbox without its acknowledgement recorded.
+type memSent struct {
+	auditKey string
+	at       time.Time
+}
+
+func auditKeyOf(e store.OutboxEntry) string {
+	if e.Audit != "" {
+		return e.Audit
+	}
+	return e.Key
+}
+
+// EnqueueMemory keeps a for the channels of the groups to that take its
+// level, as Enqueue would queue it, but in memory: for when the state
+// refuses the write. Pairs the outbox already knows, or already in memory,
+// are skipped; added counts the new entries.
+func (d *Dispatcher) EnqueueMemory(a Alert, to ...Group) (added int, err error) {
+	if a.Key == "" {
+		return 0, errors.New("notify: alert without a key")
+	}
+	if len(to) == 0 {
+		return 0, errors.New("notify: alert without a target group")
+	}
+	if a, err = a.Normalized(); err != nil {
+		return 0, err
+	}
+	key, now := a.DedupeKey(), d.opts.Clock.Now()
+	for _, w := range d.workers {
+		if !slices.Contains(to, w.group) || (a.Kind != KindTest && !w.takes(a.Level)) {
+			continue
+		}
+		if q, err := d.st.Queued(key, w.ch.Name()); err == nil && q {
+			continue
+		}
+		w.mu.Lock()
+		_, dup := w.sentMem[key]
+		for _, e := range w.mem {
+			dup = dup || e.key == key
+		}
+		if !dup {
+			w.mem = append(w.mem, &memEntry{key: key, auditKey: a.Key, a: a, created: now, next: now})
+			added++
+		}
+		w.mu.Unlock()
+	}
+	if added > 0 {
+		d.log.Error("alert kept in memory: the state cannot be written; sending it from memory (lost if boundaryd stops before the state can be written)", "channels", added)
+		d.Kick()
+	}
+	return added, nil
+}
+
+func (d *Dispatcher) memoryDepth() int {
+	n := 0
+	for _, w := range d.workers {
+		w.mu.Lock()
+		n += len(w.mem)
+		w.mu.Unlock()
+	}
+	return n
+}
+
+func (d *Dispatcher) rememberSent(w *worker, key, auditKey string, at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sentMem == nil {
+		w.sentMem = map[string]memSent{}
+	}
+	w.sentMem[key] = memSent{auditKey: auditKey, at: at}
+}
+
+// sentFromMemory reports whether the outbox entry it was accepted already
+// (from memory, or sent without its acknowledgement recorded) and, if so,
+// tries to acknowledge it without sending it.
+func (d *Dispatcher) sentFromMemory(w *worker, it due) bool {
+	w.mu.Lock()
+	sent, ok := w.sentMem[it.e.Key]
+	w.mu.Unlock()
+	if !ok {
+		return false
+	}
+	if err := d.st.Update(func(tx *store.Tx) error { return tx.Ack(it.e.ID, sent.at) }); err != nil {
+		d.log.Error("alert already delivered; its record still cannot be written", "channel", w.ch.Name(), "outbox_id", it.e.ID, "err", err)
+		return true
+	}
+	w.mu.Lock()
+	delete(w.sentMem, it.e.Key)
+	w.mu.Unlock()
+	return true
+}
+
+// recordSent writes the deliveries made from memory into the state, at
+// most at the pace of the backoff while the state refuses them. It
+// returns when to try again (zero: nothing left).
+func (d *Dispatcher) recordSent(w *worker) time.Time {
+	w.mu.Lock()
+	pending := maps.Clone(w.sentMem)
+	w.mu.Unlock()
+	if len(pending) == 0 {
+		return time.Time{}
+	}
+	now := d.opts.Clock.Now()
+	if now.Before(w.recordAt) {
+		return w.recordAt
+	}
+	name := w.ch.Name()
+	err := d.st.Update(func(tx *store.Tx) error {
+		for key, s := range pending {
+			if err := tx.MarkDelivered(key, s.auditKey, name, s.at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		w.recordFailures++
+		w.recordAt = now.Add(d.backoff(w.recordFailures))
+		d.log.Error("alerts delivered from memory cannot be recorded yet: the state cannot be written", "channel", name, "count", len(pending), "err", err)
+		return w.recordAt
+	}
+	w.recordFailures, w.recordAt = 0, time.Time{}
+	w.mu.Lock()
+	for key := range pending {
+		delete(w.sentMem, key)
+	}
+	w.mu.Unlock()
+	d.log.Info("alerts delivered from memory are now recorded", "channel", name, "count", len(pending))
+	return time.Time{}
+}
+
+// drainMemory sends w's due alerts kept in memory, oldest first, and
+// records the deliveries. failing is true when the channel failed one (the
+// outbox would fail the same way: not tried now). next is when to look
+// again.
+func (d *Dispatcher) drainMemory(ctx context.Context, w *worker) (next time.Time, failing bool) {
+	name := w.ch.Name()
+	later := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	defer func() { later(d.recordSent(w)) }()
+	for ctx.Err() == nil {
+		now := d.opts.Clock.Now()
+		var e *memEntry
+		w.mu.Lock()
+		for _, m := range w.mem {
+			if !m.next.After(now) && (e == nil || m.created.Before(e.created)) {
+				e = m
+			}
+		}
+		if e == nil {
+			for _, m := range w.mem {
+				later(m.next)
+			}
+		}
+		w.mu.Unlock()
+		if e == nil {
+			return next, false
+		}
+		if q, err := d.st.Queued(e.key, name); err == nil && q {
+			// The state works again and the outbox has it: sent from there.
+			d.dropMemory(w, e)
+			continue
+		}
+		sctx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
+		err := w.ch.Send(sctx, e.a)
+		cancel()
+		at := d.opts.Clock.Now()
+		if err != nil && ctx.Err() != nil {
+			return next, true
+		}
+		res := Result{Channel: name, Group: w.group, Key: e.key, Attempt: e.attempts + 1, Err: err, Duration: at.Sub(now)}
+		switch {
+		case err == nil:
+			res.Latency = at.Sub(e.created)
+			d.dropMemory(w, e)
+			d.rememberSent(w, e.key, e.auditKey, at)
+			w.mu.Lock()
+			w.failingSince, w.lastErr = time.Time{}, ""
+			w.brokenSince, w.brokenErr = time.Time{}, ""
+			w.mu.Unlock()
+			d.log.Warn("alert delivered from memory (the state cannot be written)", "channel", name, "attempt", res.Attempt, "latency", res.Latency.Round(time.Millisecond))
+			d.observe(res)
+		case IsPermanent(err):
+			res.Permanent = true
+			d.dropMemory(w, e)
+			w.mu.Lock()
+			w.brokenSince, w.brokenErr = at, err.Error()
+			w.failingSince, w.lastErr = time.Time{}, ""
+			w.mu.Unlock()
+			d.log.Error("alert channel refused the alert for good; not retried: fix the channel's settings", "channel", name, "attempt", res.Attempt, "err", err)
+			d.observe(res)
+		default:
+			delay := d.backoff(e.attempts + 1)
+			w.mu.Lock()
+			e.attempts++
+			e.next = at.Add(delay)
+			if w.failingSince.IsZero() {
+				w.failingSince = at
+			}
+			w.lastErr = err.Error()
+			w.mu.Unlock()
+			later(e.next)
+			d.log.Warn("alert delivery from memory failed, will retry", "channel", name, "attempt", res.Attempt, "retry_in", delay.Round(time.Millisecond), "err", err)
+			d.observe(res)
+			return next, true
+		}
+	}
+	return next, true
+}
+
+func (d *Dispatcher) dropMemory(w *worker, e *memEntry) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.mem = slices.DeleteFunc(w.mem, func(m *memEntry) bool { return m == e })
 }

@@ -34,11 +34,12 @@ var (
 	bucketMeta       = []byte("meta")
 	bucketOutbox     = []byte("outbox")
 	bucketOutboxKeys = []byte("outbox_keys")
+	bucketOwn        = []byte("own")
 )
 
 var allBuckets = [][]byte{
 	bucketHighWater, bucketHandled, bucketAudit, bucketAuditIndex,
-	bucketReplies, bucketMeta, bucketOutbox, bucketOutboxKeys,
+	bucketReplies, bucketMeta, bucketOutbox, bucketOutboxKeys, bucketOwn,
 }
 
 // Options tune Open. The zero value is usable.
@@ -114,26 +115,41 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.ReadOnly {
 		return s, nil
 	}
-	if err := db.Update(func(tx *bolt.Tx) error {
+	if err := createBuckets(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: init %s: %w", path, err)
+	}
+	// Neither the pid file (it only names the lock holder to a second
+	// instance) nor the prune (the daemon prunes daily) may keep the state
+	// from opening on a full disk: the daemon must start and alert from
+	// memory (issue 14).
+	_ = os.WriteFile(filepath.Join(dir, pidFileName), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	_, _ = s.Prune()
+	return s, nil
+}
+
+// createBuckets creates the buckets missing from db. It writes only when
+// one is missing: an open must not need room on the disk (a state on a full
+// disk opens, and the daemon alerts from memory: issue 14).
+func createBuckets(db *bolt.DB) error {
+	missing := false
+	_ = db.View(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			missing = missing || tx.Bucket(b) == nil
+		}
+		return nil
+	})
+	if !missing {
+		return nil
+	}
+	return db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
 		return nil
-	}); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: init %s: %w", path, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, pidFileName), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: write pid file: %w", err)
-	}
-	if _, err := s.Prune(); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	})
 }
 
 // lockHolder describes the process named in the pid file, if any.
