@@ -81,6 +81,13 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 		sc.cands = m.candidates(toks[p].key, sc)
 		for _, id := range sc.cands {
 			ph := m.phrases[id]
+			// A one-word alternative taking this very word is the shortest match: no program to run.
+			if ph.oneWord[toks[p].key] {
+				if !fn(hit{phrase: id, start: p, end: p + 1}) {
+					return
+				}
+				continue
+			}
 			// Most candidates fail on the second word: check it with one lookup before running the program.
 			if !ph.anySecond && (p+1 >= len(toks) || !ph.second[toks[p+1].key]) {
 				continue
@@ -245,7 +252,15 @@ func (ph *phrase) computeClosures() {
 	ph.second = map[string]bool{}
 	for _, pc := range ph.closure[0] {
 		if ph.accepts[pc+1] {
-			ph.anySecond = true
+			if in := ph.prog[pc]; in.op == opWord {
+				if ph.oneWord == nil {
+					ph.oneWord = map[string]bool{}
+				}
+				ph.oneWord[in.key] = true
+			} else {
+				ph.anySecond = true // a stem or a number alone: the program decides
+			}
+			continue
 		}
 		for _, q := range ph.closure[pc+1] {
 			if in := ph.prog[q]; in.op == opWord && !in.fuzzy {

@@ -38,6 +38,7 @@ type phrase struct {
 	firstOther []int32            // start instructions to try on any word (stems, typos)
 	second     map[string]bool    // words a match can continue with, unless anySecond
 	anySecond  bool
+	oneWord    map[string]bool // first words that are a whole match on their own
 }
 
 // maxGap bounds ~N so that a phrase's span, and so matching time, stays small.

@@ -84,7 +84,7 @@ func writeExplanation(w io.Writer, r *classify.Result) {
 	if r.MessageID != "" {
 		fmt.Fprintf(w, "  id:       %s\n", r.MessageID)
 	}
-	fmt.Fprintf(w, "  verdict:  %s — %s\n", strings.ToUpper(r.Verdict), verdictMeaning(r))
+	fmt.Fprintf(w, "  verdict:  %s — %s\n", strings.ToUpper(string(r.Verdict)), verdictMeaning(r))
 	if r.Error != "" {
 		fmt.Fprintf(w, "  problem:  %s\n", r.Error)
 	}
@@ -123,7 +123,7 @@ func verdictMeaning(r *classify.Result) string {
 	}
 }
 
-func reasonText(reason string) string {
+func reasonText(reason classify.Reason) string {
 	switch reason {
 	case "negated":
 		return "negated"
@@ -138,5 +138,5 @@ func reasonText(reason string) string {
 	case "topic":
 		return "talk about a topic, not about the writer now"
 	}
-	return reason
+	return string(reason)
 }

@@ -1,0 +1,211 @@
+package classify
+
+// Stage tokens -> concepts: every concept term of every language is found in one pass over a field's tokens,
+// then each occurrence is judged in its own context (quoted history, signature, bulk mail, negation, past,
+// resolved, topic, a benign ending). Role concepts (the writer, a child, another person) and benign markers are
+// never cancelled: they say who and what the sentence is about.
+
+// conceptHit is one concept occurrence.
+type conceptHit struct {
+	concept uint8
+	field   *fieldText
+	start   int // tokens [start, end) of the field
+	end     int
+	sent    int32 // message-wide sentence number
+	reason  Reason
+	trigger string
+}
+
+func (h *conceptHit) live() bool { return h.reason == "" }
+
+// evidence is every concept occurrence of a message, in field and token order.
+type evidence struct {
+	hits     []conceptHit
+	sents    int32 // message-wide sentence count
+	unjudged bool  // no frame could fire, so the occurrences were not judged in context
+}
+
+// maxConceptHits bounds the occurrences kept per message (text crafted to repeat a term millions of times
+// still classifies in linear time; the first ones are the ones that decide).
+const maxConceptHits = 20000
+
+func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informational, langs uint8) *evidence {
+	lx := c.lex
+	ev := &evidence{}
+	for _, f := range fields {
+		if len(f.toks) == 0 {
+			continue
+		}
+		first := len(ev.hits)
+		lx.m.find(f.toks, &sc.ms, func(h hit) bool {
+			if lx.termLang[h.phrase]&langs == 0 {
+				return true
+			}
+			id := lx.termOf[h.phrase]
+			// One occurrence per concept and start token: overlapping terms of a concept say the same thing.
+			for i := len(ev.hits) - 1; i >= first && ev.hits[i].start == h.start; i-- {
+				if ev.hits[i].concept == id {
+					if h.end > ev.hits[i].end {
+						ev.hits[i].end = h.end
+					}
+					return true
+				}
+			}
+			ev.hits = append(ev.hits, conceptHit{concept: id, field: f, start: h.start, end: h.end,
+				sent: f.sent0 + f.sentence[h.start]})
+			return len(ev.hits) < maxConceptHits
+		})
+		if len(ev.hits) >= maxConceptHits {
+			break
+		}
+	}
+	if n := len(fields); n > 0 {
+		last := fields[n-1]
+		ev.sents = last.sent0 + last.sents
+	}
+	// Context only ever cancels evidence: when no frame fires with every occurrence counted, none will, and
+	// the context analysis can be spared (most mail).
+	if len(lx.fire(ev)) == 0 {
+		ev.unjudged = true
+		return ev
+	}
+	// Severity first: it shields the other evidence of its sentence.
+	for i := range ev.hits {
+		h := &ev.hits[i]
+		if d := &lx.concepts[h.concept]; d.severe {
+			lx.judge(h, d, inf, false)
+			if h.live() {
+				h.field.severe[h.field.sentence[h.start]] = true
+			}
+		}
+	}
+	for i := range ev.hits {
+		h := &ev.hits[i]
+		if d := &lx.concepts[h.concept]; !d.severe {
+			lx.judge(h, d, inf, h.field.severe[h.field.sentence[h.start]])
+		}
+	}
+	lx.informational(ev)
+	return ev
+}
+
+// judge sets why one occurrence does not count, if it does not.
+func (lx *lexicon) judge(h *conceptHit, d *conceptDef, inf informational, shielded bool) {
+	f := h.field
+	if d.role || d.benign {
+		return
+	}
+	switch {
+	case f.useSeg && f.toks[h.start].seg == segQuoted:
+		h.reason = ReasonQuoted
+		return
+	case f.useSeg && f.toks[h.start].seg == segSignature:
+		h.reason = ReasonSignature
+		return
+	case inf.bulk:
+		h.reason, h.trigger = ReasonBulk, "List-Id/List-Unsubscribe/Precedence header"
+		return
+	case inf.appeal && !f.selfInClause(h.start):
+		h.reason, h.trigger = ReasonBulk, "fundraising or newsletter wording"
+		return
+	}
+	negatable := d.negatable == negYes
+	if d.negatable == negAuto {
+		negatable = true
+		for _, t := range f.toks[h.start:h.end] {
+			if negationWords[t.key] {
+				negatable = false
+				break
+			}
+		}
+	}
+	severe := d.severe || shielded
+	h.reason, h.trigger = f.context().suppression(h.start, h.end, d.langs, negatable, false, severe)
+	if h.reason == "" && d.ending && !severe {
+		if e, ok := f.ending(d.langs); ok {
+			h.reason, h.trigger = ReasonEnding, e.src
+		}
+	}
+}
+
+// informational cancels the risk concepts that share a sentence with awareness material ("if you are
+// struggling, call..."), a recovery milestone or therapy homework, unless present-tense severity is there too.
+// A homework or awareness marker also governs the two sentences after it (the quoted thoughts or the
+// leaflet's list of warning signs).
+func (lx *lexicon) informational(ev *evidence) {
+	info, err := lx.set([]string{"benign.awareness", "benign.homework", "benign.recovery"})
+	if err != nil || len(ev.hits) == 0 {
+		return
+	}
+	carry := info
+	carry &^= 1 << uint(lx.byName["benign.recovery"])
+	var governed = map[int32]string{}
+	for _, h := range ev.hits {
+		if info.has(int(h.concept)) {
+			w := wordsOf(&h)
+			governed[h.sent] = w
+			if carry.has(int(h.concept)) {
+				for k := int32(1); k <= 2; k++ {
+					if _, ok := governed[h.sent+k]; !ok {
+						governed[h.sent+k] = w
+					}
+				}
+			}
+		}
+	}
+	if len(governed) == 0 {
+		return
+	}
+	for i := range ev.hits {
+		h := &ev.hits[i]
+		d := &lx.concepts[h.concept]
+		if !h.live() || d.role || d.benign || h.field.severe[h.sent-h.field.sent0] {
+			continue
+		}
+		if w, ok := governed[h.sent]; ok {
+			h.reason, h.trigger = ReasonInformational, w
+		}
+	}
+}
+
+func wordsOf(h *conceptHit) string {
+	f := h.field
+	return collapseSpace(f.text[f.toks[h.start].start:f.toks[h.end-1].end])
+}
+
+// selfInClause reports whether the clause of token i has the writer in it ("I", "my", "je", "moi"), looking
+// at most maxScan tokens each way.
+func (f *fieldText) selfInClause(i int) bool {
+	fc := f.context()
+	c := fc.clause[i]
+	for j := i; j >= 0 && j > i-maxScan && fc.clause[j] == c; j-- {
+		if firstPersonWords[f.toks[j].key] {
+			return true
+		}
+	}
+	for j := i + 1; j < len(f.toks) && j < i+maxScan && fc.clause[j] == c; j++ {
+		if firstPersonWords[f.toks[j].key] {
+			return true
+		}
+	}
+	return false
+}
+
+// ending returns the field's benign-ending marker for the languages, looked up once per field.
+func (f *fieldText) ending(langs uint8) (ctxHit, bool) {
+	if !f.endingDone {
+		f.endingDone = true
+		for _, l := range []uint8{langEN, langFR} {
+			if h, ok := f.context().ending(l); ok {
+				f.endings[l] = h
+				f.endingLangs |= l
+			}
+		}
+	}
+	for _, l := range []uint8{langEN, langFR} {
+		if langs&l != 0 && f.endingLangs&l != 0 {
+			return f.endings[l], true
+		}
+	}
+	return ctxHit{}, false
+}
