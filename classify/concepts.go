@@ -128,32 +128,21 @@ func (lx *lexicon) judge(h *conceptHit, d *conceptDef, inf informational, shield
 	}
 }
 
-// informational cancels the risk concepts that share a sentence with awareness material ("if you are
-// struggling, call..."), a recovery milestone or therapy homework, unless present-tense severity is there too.
-// A homework or awareness marker also governs the two sentences after it (the quoted thoughts or the
-// leaflet's list of warning signs).
+// informational cancels the risk concepts that share a clause with awareness material ("if you are
+// struggling, call..."), a recovery milestone or therapy homework, unless present-tense severity is in the
+// sentence. The clause, not the sentence: "I know it says call 988 but I have the blades out" is the writer's.
 func (lx *lexicon) informational(ev *evidence) {
-	info, err := lx.set([]string{"benign.awareness", "benign.homework", "benign.recovery"})
-	if err != nil || len(ev.hits) == 0 {
-		return
-	}
-	carry := info
-	carry &^= 1 << uint(lx.byName["benign.recovery"])
-	var governed = map[int32]string{}
-	for _, h := range ev.hits {
-		if info.has(int(h.concept)) {
-			w := wordsOf(&h)
-			governed[h.sent] = w
-			if carry.has(int(h.concept)) {
-				for k := int32(1); k <= 2; k++ {
-					if _, ok := governed[h.sent+k]; !ok {
-						governed[h.sent+k] = w
-					}
-				}
+	var governed map[clauseKey]string
+	for i := range ev.hits {
+		h := &ev.hits[i]
+		if lx.informative.has(int(h.concept)) {
+			if governed == nil {
+				governed = map[clauseKey]string{}
 			}
+			governed[clauseKey{h.field, h.field.context().clause[h.start]}] = wordsOf(h)
 		}
 	}
-	if len(governed) == 0 {
+	if governed == nil {
 		return
 	}
 	for i := range ev.hits {
@@ -162,10 +151,15 @@ func (lx *lexicon) informational(ev *evidence) {
 		if !h.live() || d.role || d.benign || h.field.severe[h.sent-h.field.sent0] {
 			continue
 		}
-		if w, ok := governed[h.sent]; ok {
+		if w, ok := governed[clauseKey{h.field, h.field.context().clause[h.start]}]; ok {
 			h.reason, h.trigger = ReasonInformational, w
 		}
 	}
+}
+
+type clauseKey struct {
+	f      *fieldText
+	clause int32
 }
 
 func wordsOf(h *conceptHit) string {

@@ -4,6 +4,13 @@ package classify
 // frame's scope. The work is linear in the number of sentences and occurrences: the live concepts of each
 // sentence and clause are gathered once as bit sets, then every frame walks the sentences.
 
+// maxFrameTries bounds the sentences a frame is tried at once its concepts are there (linear time on text
+// crafted to repeat them).
+const maxFrameTries = 8
+
+// windowSpan is how many sentences before and after a window scope reaches.
+const windowSpan = 2
+
 // firedFrame is a frame that fired, with the occurrence that stands for each of its groups.
 type firedFrame struct {
 	def  *frameDef
@@ -40,8 +47,8 @@ func (lx *lexicon) fire(ev *evidence) []firedFrame {
 				}
 			}
 		}
-		at := -1
-		for s := 0; s < n && at < 0; s++ {
+		tries := 0
+		for s := 0; s < n && tries < maxFrameTries; s++ {
 			if !usable(s) || live[s]&fd.need[0] == 0 {
 				continue
 			}
@@ -50,12 +57,10 @@ func (lx *lexicon) fire(ev *evidence) []firedFrame {
 			case scopeSentence:
 				around = live[s]
 			case scopeWindow:
-				around = live[s]
-				if usable(s - 1) {
-					around |= live[s-1]
-				}
-				if usable(s + 1) {
-					around |= live[s+1]
+				for d := -windowSpan; d <= windowSpan; d++ {
+					if usable(s + d) {
+						around |= live[s+d]
+					}
 				}
 			case scopeMessage:
 				around = msg
@@ -67,49 +72,62 @@ func (lx *lexicon) fire(ev *evidence) []firedFrame {
 					break
 				}
 			}
-			if ok {
-				at = s
+			if !ok {
+				continue
+			}
+			// The groups must stand on different words: "je vais tuer" is not both an act and a plan.
+			tries++
+			if w := lx.witnesses(fd, ev, s, usable); w != nil {
+				out = append(out, firedFrame{def: fd, hits: w})
+				break
 			}
 		}
-		if at < 0 {
-			continue
-		}
-		out = append(out, firedFrame{def: fd, hits: lx.witnesses(fd, ev, at, usable)})
 	}
 	return out
 }
 
-// witnesses picks, for each group, the live occurrence nearest to sentence at within the frame's scope.
+// witnesses picks, for each group, the live occurrence nearest to sentence at within the frame's scope, each
+// on its own words; nil when the groups cannot all be met by different occurrences.
 func (lx *lexicon) witnesses(fd *frameDef, ev *evidence, at int, usable func(int) bool) []*conceptHit {
 	out := make([]*conceptHit, len(fd.need))
-	best := make([]int32, len(fd.need))
-	for i := range ev.hits {
-		h := &ev.hits[i]
-		if !h.live() || !usable(int(h.sent)) {
-			continue
-		}
-		d := h.sent - int32(at)
-		if d < 0 {
-			d = -d
-		}
-		switch fd.scope {
-		case scopeSentence:
-			if d != 0 {
+	for g, set := range fd.need {
+		var best *conceptHit
+		bestD := int32(-1)
+		for i := range ev.hits {
+			h := &ev.hits[i]
+			if !h.live() || !set.has(int(h.concept)) || !usable(int(h.sent)) {
 				continue
 			}
-		case scopeWindow:
-			if d > 1 {
+			d := h.sent - int32(at)
+			if d < 0 {
+				d = -d
+			}
+			if (g == 0 || fd.scope == scopeSentence) && d != 0 || fd.scope == scopeWindow && d > windowSpan {
 				continue
 			}
-		}
-		for g, set := range fd.need {
-			if g == 0 && d != 0 {
+			if overlapsAny(h, out[:g]) {
 				continue
 			}
-			if set.has(int(h.concept)) && (out[g] == nil || d < best[g]) {
-				out[g], best[g] = h, d
+			if best == nil || d < bestD {
+				best, bestD = h, d
 			}
 		}
+		if best == nil {
+			return nil
+		}
+		out[g] = best
 	}
 	return out
+}
+
+// overlapsAny reports whether h starts on the same word as one of the chosen occurrences: then both read
+// the same words two ways ("je vais tuer" as an act and a plan). Nested occurrences ("took 30 paracetamol",
+// "30 paracetamol") are different evidence.
+func overlapsAny(h *conceptHit, chosen []*conceptHit) bool {
+	for _, c := range chosen {
+		if c != nil && c.field == h.field && c.start == h.start {
+			return true
+		}
+	}
+	return false
 }

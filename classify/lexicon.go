@@ -100,14 +100,15 @@ type frameDef struct {
 
 // lexicon is every concept term of every language in one matcher, plus the frames.
 type lexicon struct {
-	concepts []conceptDef
-	byName   map[string]int
-	m        *matcher
-	termOf   []uint8 // per matcher phrase: its concept
-	termLang []uint8
-	frames   []frameDef
-	severe   conceptSet
-	benign   conceptSet
+	concepts    []conceptDef
+	byName      map[string]int
+	m           *matcher
+	termOf      []uint8 // per matcher phrase: its concept
+	termLang    []uint8
+	frames      []frameDef
+	severe      conceptSet
+	benign      conceptSet
+	informative conceptSet // awareness material, homework, recovery milestones
 }
 
 var sharedLexicon = sync.OnceValues(loadLexicon)
@@ -170,6 +171,10 @@ func loadLexicon() (*lexicon, error) {
 		}
 	}
 	lx.m = newMatcher(phrases)
+	var err error
+	if lx.informative, err = lx.set([]string{"benign.awareness", "benign.homework", "benign.recovery"}); err != nil {
+		return nil, err
+	}
 	var ff frameFile
 	if err := decodeEmbedded("lexicon/frames.yaml", &ff); err != nil {
 		return nil, err

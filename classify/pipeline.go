@@ -77,7 +77,7 @@ func (f *fieldText) context() *fieldContext {
 }
 
 // shortBody is the most new words a body can have and still count as the subject's continuation.
-const shortBody = 25
+const shortBody = 60
 
 func (c *Classifier) fields(sc *scratch, subject, body string, segs []uint8) []*fieldText {
 	out := make([]*fieldText, 0, 2)
