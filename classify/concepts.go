@@ -63,6 +63,7 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informationa
 		last := fields[n-1]
 		ev.sents = last.sent0 + last.sents
 	}
+	lx.markInformational(ev)
 	// Context only ever cancels evidence: when no frame fires with every occurrence counted, none will, and
 	// the context analysis can be spared (most mail).
 	if len(lx.fire(ev)) == 0 {
@@ -128,38 +129,40 @@ func (lx *lexicon) judge(h *conceptHit, d *conceptDef, inf informational, shield
 	}
 }
 
-// informational cancels the risk concepts that share a clause with awareness material ("if you are
-// struggling, call..."), a recovery milestone or therapy homework, unless present-tense severity is in the
-// sentence. The clause, not the sentence: "I know it says call 988 but I have the blades out" is the writer's.
-func (lx *lexicon) informational(ev *evidence) {
-	var governed map[clauseKey]string
+// markInformational records, per field, the segments (sentence parts up to a contrast word) that carry
+// awareness material ("if you are struggling, call..."), a recovery milestone or therapy homework.
+func (lx *lexicon) markInformational(ev *evidence) {
 	for i := range ev.hits {
 		h := &ev.hits[i]
-		if lx.informative.has(int(h.concept)) {
-			if governed == nil {
-				governed = map[clauseKey]string{}
-			}
-			governed[clauseKey{h.field, h.field.context().clause[h.start]}] = wordsOf(h)
-		}
-	}
-	if governed == nil {
-		return
-	}
-	for i := range ev.hits {
-		h := &ev.hits[i]
-		d := &lx.concepts[h.concept]
-		if !h.live() || d.role || d.benign || h.field.severe[h.sent-h.field.sent0] {
+		if !lx.informative.has(int(h.concept)) {
 			continue
 		}
-		if w, ok := governed[clauseKey{h.field, h.field.context().clause[h.start]}]; ok {
-			h.reason, h.trigger = ReasonInformational, w
+		f := h.field
+		if f.inform == nil {
+			f.inform = map[int32]string{}
+		}
+		seg := f.context().segment[h.start]
+		if _, ok := f.inform[seg]; !ok {
+			f.inform[seg] = wordsOf(h)
 		}
 	}
 }
 
-type clauseKey struct {
-	f      *fieldText
-	clause int32
+// informational cancels the risk concepts that share a segment with an informational marker, unless
+// present-tense severity is in the sentence. The segment, not the sentence: in "I know it says call 988 but I
+// have the blades out" the words after "but" are the writer's own.
+func (lx *lexicon) informational(ev *evidence) {
+	for i := range ev.hits {
+		h := &ev.hits[i]
+		d := &lx.concepts[h.concept]
+		f := h.field
+		if f.inform == nil || !h.live() || d.role || d.benign || f.severe[h.sent-f.sent0] {
+			continue
+		}
+		if w, ok := f.inform[f.context().segment[h.start]]; ok {
+			h.reason, h.trigger = ReasonInformational, w
+		}
+	}
 }
 
 func wordsOf(h *conceptHit) string {

@@ -131,7 +131,7 @@ var shorthand = map[string]string{
 	"g": "je ai", "pri": "pris", "lair": "le air", "dsl": "desole", "vs": "vous", "qd": "quand", "c": "ce est",
 	"capab": "capable", "jpeu": "je peux", "mourrir": "mourir",
 	"jpourrai": "je pourrai", "jpourrais": "je pourrais", "jreviens": "je reviens", "jarrive": "je arrive",
-	"jarrete": "je arrete",
+	"jarrete": "je arrete", "tou": "tout", "medicaman": "medicament", "medicamen": "medicament",
 }
 
 // contractionBase completes the part of an English word before "n't".

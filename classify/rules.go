@@ -165,6 +165,11 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 	default:
 		fr.fc = fr.f.context()
 		reason, trigger = fr.fc.suppression(s, e, r.langs, negatable, r.category == "third-party", severe)
+		if reason == "" && !severe {
+			if w, ok := fr.f.inform[fr.fc.segment[s]]; ok {
+				reason, trigger = ReasonInformational, w
+			}
+		}
 		if reason == "" && !severe && (r.severity == "low" || r.severity == "medium") {
 			// Farewell words in a mail about ending therapy or moving away are just that.
 			if h, ok := fr.fc.ending(r.langs); ok {
