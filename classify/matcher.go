@@ -225,7 +225,11 @@ func (ph *phrase) computeClosures() {
 	ph.closure = make([][]int32, n+1)
 	ph.accepts = make([]bool, n+1)
 	seen := make([]int, n)
-	for start := 0; start < n; start++ {
+	// Only the start and the instruction after each consuming one are ever looked up; identical lists (the
+	// continuations of an alternation's words) share one backing array.
+	intern := map[string][]int32{}
+	var key []byte
+	closureOf := func(start int) {
 		var list []int32
 		accept := false
 		var walk func(pc int)
@@ -236,10 +240,10 @@ func (ph *phrase) computeClosures() {
 			seen[pc] = start + 1
 			switch in := ph.prog[pc]; in.op {
 			case opSplit:
-				walk(in.x)
-				walk(in.y)
+				walk(int(in.x))
+				walk(int(in.y))
 			case opJmp:
-				walk(in.x)
+				walk(int(in.x))
 			case opMatch:
 				accept = true
 			default:
@@ -247,7 +251,26 @@ func (ph *phrase) computeClosures() {
 			}
 		}
 		walk(start)
+		key = key[:0]
+		for _, pc := range list {
+			key = append(key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
+		}
+		if shared, ok := intern[string(key)]; ok {
+			list = shared
+		} else if len(list) > 0 {
+			list = append([]int32(nil), list...) // exact size
+			intern[string(key)] = list
+		}
 		ph.closure[start], ph.accepts[start] = list, accept
+	}
+	closureOf(0)
+	for pc := 0; pc < n; pc++ {
+		switch ph.prog[pc].op {
+		case opWord, opStem, opAny, opNum:
+			if pc+1 < n {
+				closureOf(pc + 1)
+			}
+		}
 	}
 	ph.second = map[string]bool{}
 	for _, pc := range ph.closure[0] {

@@ -21,7 +21,7 @@ type inst struct {
 	op    uint8
 	fuzzy bool
 	key   string
-	x, y  int
+	x, y  int32
 }
 
 // phrase is one compiled phrase.
@@ -108,12 +108,12 @@ func compilePhrase(src string) (*phrase, error) {
 		case opNum:
 			ph.firstNum = true
 		case opSplit:
-			if err := walk(in.x); err != nil {
+			if err := walk(int(in.x)); err != nil {
 				return err
 			}
-			return walk(in.y)
+			return walk(int(in.y))
 		case opJmp:
-			return walk(in.x)
+			return walk(int(in.x))
 		case opMatch:
 			return fmt.Errorf("phrase %q: can match no words at all", src)
 		}
@@ -317,8 +317,8 @@ func (c *phraseCompiler) emit(n *pnode) {
 			split := len(c.prog)
 			c.prog = append(c.prog, inst{op: opSplit})
 			c.prog = append(c.prog, inst{op: opAny})
-			c.prog[split].x = split + 1
-			c.prog[split].y = len(c.prog)
+			c.prog[split].x = int32(split + 1)
+			c.prog[split].y = int32(len(c.prog))
 		}
 	case 3:
 		for _, it := range n.items {
@@ -332,22 +332,22 @@ func (c *phraseCompiler) emit(n *pnode) {
 				break
 			}
 			split := len(c.prog)
-			c.prog = append(c.prog, inst{op: opSplit, x: split + 1})
+			c.prog = append(c.prog, inst{op: opSplit, x: int32(split + 1)})
 			c.emit(it)
 			jumps = append(jumps, len(c.prog))
 			c.prog = append(c.prog, inst{op: opJmp})
-			c.prog[split].y = len(c.prog)
+			c.prog[split].y = int32(len(c.prog))
 		}
 		for _, j := range jumps {
-			c.prog[j].x = len(c.prog)
+			c.prog[j].x = int32(len(c.prog))
 		}
 	case 5:
 		split := len(c.prog)
-		c.prog = append(c.prog, inst{op: opSplit, x: split + 1})
+		c.prog = append(c.prog, inst{op: opSplit, x: int32(split + 1)})
 		for _, it := range n.items {
 			c.emit(it)
 		}
-		c.prog[split].y = len(c.prog)
+		c.prog[split].y = int32(len(c.prog))
 	}
 }
 
