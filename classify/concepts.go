@@ -32,6 +32,7 @@ const maxConceptHits = 20000
 func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informational, langs uint8) *evidence {
 	lx := c.lex
 	ev := &evidence{}
+	var lastRole [64]int32 // per role concept: 1 + the sentence of its last occurrence
 	for _, f := range fields {
 		if len(f.toks) == 0 {
 			continue
@@ -42,6 +43,14 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informationa
 				return true
 			}
 			id := lx.termOf[h.phrase]
+			sent := f.sent0 + f.sentence[h.start]
+			// Who is involved (the writer, a child) needs saying once per sentence.
+			if lx.concepts[id].role {
+				if lastRole[id] == sent+1 {
+					return true
+				}
+				lastRole[id] = sent + 1
+			}
 			// One occurrence per concept and start token: overlapping terms of a concept say the same thing.
 			for i := len(ev.hits) - 1; i >= first && ev.hits[i].start == h.start; i-- {
 				if ev.hits[i].concept == id {
@@ -51,8 +60,7 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informationa
 					return true
 				}
 			}
-			ev.hits = append(ev.hits, conceptHit{concept: id, field: f, start: h.start, end: h.end,
-				sent: f.sent0 + f.sentence[h.start]})
+			ev.hits = append(ev.hits, conceptHit{concept: id, field: f, start: h.start, end: h.end, sent: sent})
 			return len(ev.hits) < maxConceptHits
 		})
 		if len(ev.hits) >= maxConceptHits {
@@ -129,23 +137,32 @@ func (lx *lexicon) judge(h *conceptHit, d *conceptDef, inf informational, shield
 	}
 }
 
-// markInformational records, per field, the segments (sentence parts up to a contrast word) that carry
-// awareness material ("if you are struggling, call..."), a recovery milestone or therapy homework.
+// markInformational records, per field, the occurrences of awareness material ("if you are struggling,
+// call..."), recovery milestones and therapy homework; the segments they govern are worked out on first use.
 func (lx *lexicon) markInformational(ev *evidence) {
 	for i := range ev.hits {
-		h := &ev.hits[i]
-		if !lx.informative.has(int(h.concept)) {
-			continue
-		}
-		f := h.field
-		if f.inform == nil {
-			f.inform = map[int32]string{}
-		}
-		seg := f.context().segment[h.start]
-		if _, ok := f.inform[seg]; !ok {
-			f.inform[seg] = wordsOf(h)
+		if h := &ev.hits[i]; lx.informative.has(int(h.concept)) {
+			h.field.informHits = append(h.field.informHits, h)
 		}
 	}
+}
+
+// informAt returns the informational marker governing token i (one in its segment: the sentence up to a
+// contrast word), or "".
+func (f *fieldText) informAt(i int) string {
+	if len(f.informHits) == 0 {
+		return ""
+	}
+	fc := f.context()
+	if f.inform == nil {
+		f.inform = map[int32]string{}
+		for _, h := range f.informHits {
+			if seg := fc.segment[h.start]; f.inform[seg] == "" {
+				f.inform[seg] = wordsOf(h)
+			}
+		}
+	}
+	return f.inform[fc.segment[i]]
 }
 
 // informational cancels the risk concepts that share a segment with an informational marker, unless
@@ -156,10 +173,10 @@ func (lx *lexicon) informational(ev *evidence) {
 		h := &ev.hits[i]
 		d := &lx.concepts[h.concept]
 		f := h.field
-		if f.inform == nil || !h.live() || d.role || d.benign || f.severe[h.sent-f.sent0] {
+		if len(f.informHits) == 0 || !h.live() || d.role || d.benign || f.severe[h.sent-f.sent0] {
 			continue
 		}
-		if w, ok := f.inform[f.context().segment[h.start]]; ok {
+		if w := f.informAt(h.start); w != "" {
 			h.reason, h.trigger = ReasonInformational, w
 		}
 	}

@@ -25,8 +25,9 @@ var heldoutSets = []struct {
 // wrong verdict.
 func TestEvalHeldout(t *testing.T) {
 	if dir := os.Getenv("BOUNDARY_EVAL_DIR"); dir != "" {
-		// Any labelled directory (labels.tsv and the files it names), in the repository or outside it: the
-		// figures are logged, nothing is asserted beyond a readable set.
+		// Any labelled directory (labels.tsv: file, expect, lang, kind, note; the files it names, e.g. en/x.eml),
+		// in the repository or outside it: the figures are logged, nothing is asserted beyond a readable set.
+		//   BOUNDARY_EVAL_DIR=/path/to/set go test ./classify -run TestEvalHeldout -v -count=1
 		t.Run(filepath.Base(dir), func(t *testing.T) { evalSet(t, dir, 1, 0, 1) })
 		return
 	}

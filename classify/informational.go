@@ -42,7 +42,7 @@ var appealMarkers = []string{"donate", "donation", "registered charity", "charit
 // isAppeal reports a fundraising appeal or newsletter by its wording. Only the head and tail of a long body
 // are read, where such mail puts its calls to give and its footer, so the cost stays bounded.
 func isAppeal(body string) bool {
-	const part = 8192
+	const part = 4096
 	text := body
 	if len(text) > 2*part {
 		text = strings.ToValidUTF8(text[:part]+"\n"+text[len(text)-part:], "")

@@ -8,39 +8,53 @@ import (
 // words they can start with, so the cost per token is a few map lookups plus a bounded run of the phrase
 // programs that can start there: linear in the text, whatever it contains.
 type matcher struct {
-	phrases  []*phrase
-	byWord   map[string][]int32
-	byStem   map[string][]int32
-	stemLens []int
-	byNum    []int32 // phrases that can start with a number ("30 paracetamol")
-	maxProg  int
+	phrases   []*phrase
+	byWord    map[string][]int32
+	byStem    map[string][]stemRef // by the stem's first two bytes: one lookup per token
+	shortStem []stemRef            // stems shorter than two bytes
+	byNum     []int32              // phrases that can start with a number ("30 paracetamol")
+	maxProg   int
 }
 
 func newMatcher(phrases []*phrase) *matcher {
 	m := &matcher{
 		phrases: phrases,
 		byWord:  map[string][]int32{},
-		byStem:  map[string][]int32{},
+		byStem:  map[string][]stemRef{},
 	}
-	lens := map[int]bool{}
+	stems := map[string][]int32{}
+	var order []string
 	for i, ph := range phrases {
 		id := int32(i)
 		for _, w := range ph.firstWord {
 			m.byWord[w] = appendUnique(m.byWord[w], id)
 		}
 		for _, s := range ph.firstStem {
-			m.byStem[s] = appendUnique(m.byStem[s], id)
-			lens[len(s)] = true
+			if _, ok := stems[s]; !ok {
+				order = append(order, s)
+			}
+			stems[s] = appendUnique(stems[s], id)
 		}
 		if ph.firstNum {
 			m.byNum = appendUnique(m.byNum, id)
 		}
 		m.maxProg = max(m.maxProg, len(ph.prog))
 	}
-	for l := range lens {
-		m.stemLens = append(m.stemLens, l)
+	for _, s := range order {
+		ref := stemRef{stem: s, ids: stems[s]}
+		if len(s) < 2 {
+			m.shortStem = append(m.shortStem, ref)
+			continue
+		}
+		m.byStem[s[:2]] = append(m.byStem[s[:2]], ref)
 	}
 	return m
+}
+
+// stemRef is one stem and the phrases that can start with it.
+type stemRef struct {
+	stem string
+	ids  []int32
 }
 
 func appendUnique(s []int32, v int32) []int32 {
@@ -88,8 +102,8 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 				}
 				continue
 			}
-			// Most candidates fail on the second word: check it with one lookup before running the program.
-			if !ph.anySecond && (p+1 >= len(toks) || !ph.second[toks[p+1].key]) {
+			// Most candidates fail on the second word: check it before running the program.
+			if !ph.anySecond && (p+1 >= len(toks) || !ph.takesSecond(toks[p+1].key)) {
 				continue
 			}
 			if end := ph.matchAt(toks, p, sc); end > 0 {
@@ -121,9 +135,16 @@ func (m *matcher) candidates(k string, sc *matchScratch) []int32 {
 	if len(m.byNum) > 0 && isDigits(k) {
 		add(m.byNum)
 	}
-	for _, l := range m.stemLens {
-		if l <= len(k) {
-			add(m.byStem[k[:l]])
+	if len(k) >= 2 {
+		for _, st := range m.byStem[k[:2]] {
+			if strings.HasPrefix(k, st.stem) {
+				add(st.ids)
+			}
+		}
+	}
+	for _, st := range m.shortStem {
+		if strings.HasPrefix(k, st.stem) {
+			add(st.ids)
 		}
 	}
 	return out
@@ -286,10 +307,16 @@ func (ph *phrase) computeClosures() {
 			continue
 		}
 		for _, q := range ph.closure[pc+1] {
-			if in := ph.prog[q]; in.op == opWord && !in.fuzzy {
+			switch in := ph.prog[q]; {
+			case in.op == opWord:
 				ph.second[in.key] = true
-			} else {
-				ph.anySecond = true
+				if in.fuzzy {
+					ph.secondFuzzy = append(ph.secondFuzzy, in.key)
+				}
+			case in.op == opStem:
+				ph.secondStem = append(ph.secondStem, in.key)
+			default:
+				ph.anySecond = true // a gap or a number: the program decides
 			}
 		}
 	}
@@ -301,4 +328,25 @@ func (ph *phrase) computeClosures() {
 			ph.firstOther = append(ph.firstOther, pc)
 		}
 	}
+}
+
+// takesSecond reports whether a match can continue with the word k after its first word (when no gap or
+// number can come second): an exact word, a stem, or a long word one typo away.
+func (ph *phrase) takesSecond(k string) bool {
+	if ph.second[k] {
+		return true
+	}
+	for _, st := range ph.secondStem {
+		if strings.HasPrefix(k, st) {
+			return true
+		}
+	}
+	if len(k) >= fuzzyMinLen-1 {
+		for _, w := range ph.secondFuzzy {
+			if editOne(k, w) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -26,19 +26,21 @@ type inst struct {
 
 // phrase is one compiled phrase.
 type phrase struct {
-	src        string
-	prog       []inst
-	firstWord  []string // keys a match can start with
-	firstStem  []string // stems a match can start with
-	firstNum   bool     // a match can start with a number (#)
-	maxSpan    int      // most tokens a match can cover
-	closure    [][]int32
-	accepts    []bool
-	firstByKey map[string][]int32 // start instructions by the word they take
-	firstOther []int32            // start instructions to try on any word (stems, typos)
-	second     map[string]bool    // words a match can continue with, unless anySecond
-	anySecond  bool
-	oneWord    map[string]bool // first words that are a whole match on their own
+	src         string
+	prog        []inst
+	firstWord   []string // keys a match can start with
+	firstStem   []string // stems a match can start with
+	firstNum    bool     // a match can start with a number (#)
+	maxSpan     int      // most tokens a match can cover
+	closure     [][]int32
+	accepts     []bool
+	firstByKey  map[string][]int32 // start instructions by the word they take
+	firstOther  []int32            // start instructions to try on any word (stems, typos)
+	second      map[string]bool    // words a match can continue with, unless anySecond
+	secondStem  []string           // stems a match can continue with
+	secondFuzzy []string           // words a match can continue with one typo away
+	anySecond   bool
+	oneWord     map[string]bool // first words that are a whole match on their own
 }
 
 // maxGap bounds ~N so that a phrase's span, and so matching time, stays small.

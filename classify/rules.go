@@ -166,7 +166,7 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 		fr.fc = fr.f.context()
 		reason, trigger = fr.fc.suppression(s, e, r.langs, negatable, r.category == "third-party", severe)
 		if reason == "" && !severe {
-			if w, ok := fr.f.inform[fr.fc.segment[s]]; ok {
+			if w := fr.f.informAt(s); w != "" {
 				reason, trigger = ReasonInformational, w
 			}
 		}
