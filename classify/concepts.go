@@ -141,8 +141,12 @@ func (lx *lexicon) judge(h *conceptHit, d *conceptDef, inf informational, shield
 // call..."), recovery milestones and therapy homework; the segments they govern are worked out on first use.
 func (lx *lexicon) markInformational(ev *evidence) {
 	for i := range ev.hits {
-		if h := &ev.hits[i]; lx.informative.has(int(h.concept)) {
+		h := &ev.hits[i]
+		switch {
+		case lx.informative.has(int(h.concept)):
 			h.field.informHits = append(h.field.informHits, h)
+		case lx.everyday.has(int(h.concept)):
+			h.field.everydayHits = append(h.field.everydayHits, h)
 		}
 	}
 }
@@ -163,6 +167,20 @@ func (f *fieldText) informAt(i int) string {
 		}
 	}
 	return f.inform[fc.segment[i]]
+}
+
+// everydayAt returns a marker of ordinary use (sports, crafts, cooking) in the segment of token i, or "".
+func (f *fieldText) everydayAt(i int) string {
+	if len(f.everydayHits) == 0 {
+		return ""
+	}
+	seg := f.context().segment[i]
+	for _, h := range f.everydayHits {
+		if f.fc.segment[h.start] == seg {
+			return wordsOf(h)
+		}
+	}
+	return ""
 }
 
 // informational cancels the risk concepts that share a segment with an informational marker, unless

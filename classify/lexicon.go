@@ -109,6 +109,7 @@ type lexicon struct {
 	severe      conceptSet
 	benign      conceptSet
 	informative conceptSet // awareness material, homework, recovery milestones
+	everyday    conceptSet // sports, crafts, cooking: the ordinary use of a means
 }
 
 var sharedLexicon = sync.OnceValues(loadLexicon)
@@ -173,6 +174,9 @@ func loadLexicon() (*lexicon, error) {
 	lx.m = newMatcher(phrases)
 	var err error
 	if lx.informative, err = lx.set([]string{"benign.awareness", "benign.homework", "benign.recovery"}); err != nil {
+		return nil, err
+	}
+	if lx.everyday, err = lx.set([]string{"benign.leisure"}); err != nil {
 		return nil, err
 	}
 	var ff frameFile

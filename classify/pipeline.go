@@ -48,17 +48,18 @@ func (c *Classifier) Classify(m *Message) *Result {
 // fieldText is one field (subject or body) as tokens, with its context analysis and its place in the message's
 // sentence numbering: the subject comes first, and a near-empty body's first sentence is adjacent to it.
 type fieldText struct {
-	name       string
-	bit        uint8
-	text       string
-	toks       []token
-	useSeg     bool             // the field has new text: quoted history and signatures do not count
-	sentence   []int32          // per token: its sentence in the field
-	sent0      int32            // message-wide number of the field's first sentence
-	sents      int32            // how many sentences
-	severe     []bool           // per sentence of the field: present-tense severity found in it
-	inform     map[int32]string // context segments with awareness, homework or recovery words: the marker
-	informHits []*conceptHit    // those words' occurrences
+	name         string
+	bit          uint8
+	text         string
+	toks         []token
+	useSeg       bool             // the field has new text: quoted history and signatures do not count
+	sentence     []int32          // per token: its sentence in the field
+	sent0        int32            // message-wide number of the field's first sentence
+	sents        int32            // how many sentences
+	severe       []bool           // per sentence of the field: present-tense severity found in it
+	inform       map[int32]string // context segments with awareness, homework or recovery words: the marker
+	informHits   []*conceptHit    // those words' occurrences
+	everydayHits []*conceptHit    // sports gear, tools, food words
 
 	// The context analysis, made on first use: most mail has nothing to judge.
 	fc  *fieldContext

@@ -168,6 +168,11 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 		if reason == "" && !severe {
 			if w := fr.f.informAt(s); w != "" {
 				reason, trigger = ReasonInformational, w
+			} else if fr.purchase(s, e) && !fr.selfDirected(s, e) {
+				// "I bought a rope for the climbing course": a means bought for its ordinary use.
+				if w := fr.f.everydayAt(s); w != "" {
+					reason, trigger = ReasonInformational, w
+				}
 			}
 		}
 		if reason == "" && !severe && (r.severity == "low" || r.severity == "medium") {
@@ -212,6 +217,34 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 			Reason: reason, Trigger: trigger, Excerpt: excerpt(fr.text, a, b), Words: words})
 	}
 }
+
+// selfDirected reports whether the matched words turn on the writer ("kill myself", "me tuer"): an
+// ordinary use nearby (climbing, cooking) does not explain those.
+func (fr *fieldRun) selfDirected(s, e int) bool {
+	for _, t := range fr.toks[s:e] {
+		if selfWords[t.key] {
+			return true
+		}
+	}
+	return false
+}
+
+// purchase reports whether the matched words buy or order something.
+func (fr *fieldRun) purchase(s, e int) bool {
+	for _, t := range fr.toks[s:e] {
+		if purchaseWords[t.key] {
+			return true
+		}
+	}
+	return false
+}
+
+var purchaseWords = map[string]bool{"bought": true, "buy": true, "buying": true, "ordered": true, "order": true,
+	"purchased": true, "achete": true, "acheter": true, "commande": true, "commander": true}
+
+// selfWords are the words that turn a means or an act on the writer.
+var selfWords = map[string]bool{"myself": true, "me": true, "moi": true, "suicide": true, "die": true, "dead": true,
+	"mourir": true, "suicider": true, "overdose": true, "surdose": true, "kill": true, "tuer": true, "life": true, "vie": true}
 
 // firstPerson reports whether the matched words speak of the writer ("kill myself", "me tuer").
 func (fr *fieldRun) firstPerson(s, e int) bool {

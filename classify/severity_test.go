@@ -78,3 +78,25 @@ func TestLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestFalseAlarmClasses: the ordinary mail that looks like an emergency to a keyword search — a means bought
+// for a sport, awareness material, a recovery milestone, "by the time you read this" before a journey — must
+// not page, in either language.
+func TestFalseAlarmClasses(t *testing.T) {
+	c := newTestClassifier(t)
+	for _, text := range []string{
+		"I bought a new rope for the climbing course on Saturday.",
+		"J'ai acheté une corde pour le stage d'escalade samedi.",
+		"If you or someone you know is struggling, call 988 or Samaritans on 116 123.",
+		"Si vous êtes en détresse, appelez le 3114, numéro national de prévention du suicide.",
+		"Two years clean today! Celebrating my recovery anniversary with my sister.",
+		"Deux ans d'abstinence aujourd'hui, je fête ma sobriété avec ma sœur.",
+		"By the time you read this I'll be on the plane to Lisbon, so I need to cancel Thursday.",
+		"Quand vous lirez ce message je serai dans l'avion pour Lisbonne, je dois annuler jeudi.",
+		"This chocolate cake is to die for, I'll bring you the recipe on Tuesday.",
+	} {
+		if r := c.Classify(msg("hello", text)); r.Level == LevelPage {
+			t.Errorf("%q pages: %s | %s", text, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}
