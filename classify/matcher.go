@@ -1,6 +1,8 @@
 package classify
 
 import (
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -38,7 +40,7 @@ func newMatcher(phrases []*phrase) *matcher {
 		if ph.firstNum {
 			m.byNum = appendUnique(m.byNum, id)
 		}
-		m.maxProg = max(m.maxProg, len(ph.prog))
+		m.maxProg = max(m.maxProg, len(ph.code))
 	}
 	for _, s := range order {
 		ref := stemRef{stem: s, ids: stems[s]}
@@ -96,7 +98,7 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 		for _, id := range sc.cands {
 			ph := m.phrases[id]
 			// A one-word alternative taking this very word is the shortest match: no program to run.
-			if ph.oneWord[toks[p].key] {
+			if ph.oneWords.has(toks[p].key) {
 				if !fn(hit{phrase: id, start: p, end: p + 1}) {
 					return
 				}
@@ -153,11 +155,11 @@ func (m *matcher) candidates(k string, sc *matchScratch) []int32 {
 // matchAt runs the phrase program from token p and returns the end of the shortest match, or -1. The state
 // set holds only consuming instructions; the empty moves were followed once, at compile time (closure).
 func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
-	if cap(sc.stamp) < len(ph.prog) {
-		sc.stamp = make([]uint32, len(ph.prog))
+	if cap(sc.stamp) < len(ph.code) {
+		sc.stamp = make([]uint32, len(ph.code))
 		sc.sgen = 0
 	}
-	stamp := sc.stamp[:len(ph.prog)]
+	stamp := sc.stamp[:len(ph.code)]
 	next := sc.next[:0]
 	// First step: only the start instructions that can take this word (found by key, not by trying them all).
 	sc.sgen++
@@ -166,21 +168,22 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 		sc.sgen = 1
 	}
 	t0 := &toks[p]
-	first := ph.firstByKey[t0.key]
+	first := ph.firstFor(t0.key)
 	for k := 0; k < len(first)+len(ph.firstOther); k++ {
 		var pc int32
 		if k < len(first) {
-			pc = first[k]
+			pc = first[k].pc
 		} else {
 			pc = ph.firstOther[k-len(first)]
 			if !ph.consumes(pc, t0) {
 				continue
 			}
 		}
-		if ph.accepts[pc+1] {
+		nx := &ph.lists[ph.next[pc]]
+		if nx.accept {
 			return p + 1
 		}
-		for _, q := range ph.closure[pc+1] {
+		for _, q := range nx.pcs {
 			if stamp[q] != sc.sgen {
 				stamp[q] = sc.sgen
 				next = append(next, q)
@@ -205,11 +208,12 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 			if !ph.consumes(pc, t) {
 				continue
 			}
-			if ph.accepts[pc+1] {
+			nx := &ph.lists[ph.next[pc]]
+			if nx.accept {
 				sc.cur, sc.next = cur, next
 				return pos + 1
 			}
-			for _, q := range ph.closure[pc+1] {
+			for _, q := range nx.pcs {
 				if stamp[q] != sc.sgen {
 					stamp[q] = sc.sgen
 					next = append(next, q)
@@ -224,7 +228,7 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 
 // consumes reports whether instruction pc accepts token t.
 func (ph *phrase) consumes(pc int32, t *token) bool {
-	in := &ph.prog[pc]
+	in := &ph.code[pc]
 	switch in.op {
 	case opWord:
 		return t.key == in.key || (in.fuzzy && len(t.key) >= fuzzyMinLen-1 && editOne(t.key, in.key))
@@ -333,7 +337,7 @@ func (ph *phrase) computeClosures() {
 // takesSecond reports whether a match can continue with the word k after its first word (when no gap or
 // number can come second): an exact word, a stem, or a long word one typo away.
 func (ph *phrase) takesSecond(k string) bool {
-	if ph.second[k] {
+	if ph.seconds.has(k) {
 		return true
 	}
 	for _, st := range ph.secondStem {
@@ -349,4 +353,139 @@ func (ph *phrase) takesSecond(k string) bool {
 		}
 	}
 	return false
+}
+
+// stateList is a set of consuming instructions a match may be at, and whether the match is complete there.
+type stateList struct {
+	pcs    []int32
+	accept bool
+}
+
+// compact keeps only the consuming instructions, renumbered, and replaces the per-instruction closures by an
+// index into the phrase's distinct state lists (an alternation's words share the list that follows them). The
+// compiled engine stays small this way: most instructions were splits and jumps, and most closures repeats.
+func (ph *phrase) compact() {
+	n := len(ph.prog)
+	renum := make([]int32, n)
+	consuming := 0
+	for _, in := range ph.prog {
+		if in.op == opWord || in.op == opStem || in.op == opAny || in.op == opNum {
+			consuming++
+		}
+	}
+	prog := make([]cinst, 0, consuming)
+	for pc, in := range ph.prog {
+		renum[pc] = -1
+		switch in.op {
+		case opWord, opStem, opAny, opNum:
+			renum[pc] = int32(len(prog))
+			prog = append(prog, cinst{op: in.op, fuzzy: in.fuzzy, key: in.key})
+		}
+	}
+	index := map[string]uint16{}
+	var lists []stateList
+	var key []byte
+	add := func(old []int32, accept bool) (uint16, bool) {
+		key = key[:0]
+		if accept {
+			key = append(key, 1)
+		}
+		pcs := make([]int32, 0, len(old))
+		for _, pc := range old {
+			q := renum[pc]
+			pcs = append(pcs, q)
+			key = append(key, byte(q), byte(q>>8), byte(q>>16), byte(q>>24))
+		}
+		if i, ok := index[string(key)]; ok {
+			return i, true
+		}
+		if len(lists) >= 1<<16 {
+			return 0, false
+		}
+		index[string(key)] = uint16(len(lists))
+		lists = append(lists, stateList{pcs: pcs, accept: accept})
+		return uint16(len(lists) - 1), true
+	}
+	next := make([]uint16, len(prog))
+	for pc := range ph.prog {
+		if q := renum[pc]; q >= 0 {
+			i, ok := add(ph.closure[pc+1], ph.accepts[pc+1])
+			if !ok {
+				panic("phrase too large to compact") // compilePhrase caps phrases far below this
+			}
+			next[q] = i
+		}
+	}
+	for k, pcs := range ph.firstByKey {
+		for _, pc := range pcs {
+			ph.first = append(ph.first, firstEntry{key: k, pc: renum[pc]})
+		}
+	}
+	sort.Slice(ph.first, func(i, j int) bool {
+		if ph.first[i].key != ph.first[j].key {
+			return ph.first[i].key < ph.first[j].key
+		}
+		return ph.first[i].pc < ph.first[j].pc
+	})
+	ph.first = slices.Clip(ph.first)
+	ph.oneWords, ph.seconds = newKeySet(ph.oneWord), newKeySet(ph.second)
+	ph.firstByKey, ph.oneWord, ph.second = nil, nil, nil
+	for i, pc := range ph.firstOther {
+		ph.firstOther[i] = renum[pc]
+	}
+	ph.code, ph.next, ph.lists = prog, next, slices.Clip(lists)
+	ph.prog = nil
+	ph.closure, ph.accepts = nil, nil
+}
+
+// cinst is a compiled, consuming instruction.
+type cinst struct {
+	op    uint8
+	fuzzy bool
+	key   string
+}
+
+// firstEntry is a start instruction and the word it takes.
+type firstEntry struct {
+	key string
+	pc  int32
+}
+
+// firstFor returns the start instructions that take word k.
+func (ph *phrase) firstFor(k string) []firstEntry {
+	f := ph.first
+	i := sort.Search(len(f), func(i int) bool { return f[i].key >= k })
+	j := i
+	for j < len(f) && f[j].key == k {
+		j++
+	}
+	return f[i:j]
+}
+
+// keySet is a small sorted set of words: smaller than a map, and as fast for the few words a phrase has.
+type keySet []string
+
+func newKeySet(m map[string]bool) keySet {
+	if len(m) == 0 {
+		return nil
+	}
+	s := make(keySet, 0, len(m))
+	for k := range m {
+		s = append(s, k)
+	}
+	sort.Strings(s)
+	return s
+}
+
+func (s keySet) has(k string) bool {
+	if len(s) <= 8 {
+		for _, x := range s {
+			if x == k {
+				return true
+			}
+		}
+		return false
+	}
+	i := sort.SearchStrings(s, k)
+	return i < len(s) && s[i] == k
 }

@@ -27,20 +27,26 @@ type inst struct {
 // phrase is one compiled phrase.
 type phrase struct {
 	src         string
-	prog        []inst
-	firstWord   []string // keys a match can start with
-	firstStem   []string // stems a match can start with
-	firstNum    bool     // a match can start with a number (#)
-	maxSpan     int      // most tokens a match can cover
-	closure     [][]int32
-	accepts     []bool
-	firstByKey  map[string][]int32 // start instructions by the word they take
+	prog        []inst    // while compiling
+	code        []cinst   // compiled: the consuming instructions
+	firstWord   []string  // keys a match can start with
+	firstStem   []string  // stems a match can start with
+	firstNum    bool      // a match can start with a number (#)
+	maxSpan     int       // most tokens a match can cover
+	closure     [][]int32 // while compiling: per instruction, the consuming instructions its empty moves reach
+	accepts     []bool    // while compiling: per instruction, whether they reach the match
+	next        []uint16  // compiled: per consuming instruction, the state list that follows it
+	lists       []stateList
+	firstByKey  map[string][]int32 // while compiling: start instructions by the word they take
+	first       []firstEntry       // compiled: the same, sorted by word
 	firstOther  []int32            // start instructions to try on any word (stems, typos)
 	second      map[string]bool    // words a match can continue with, unless anySecond
 	secondStem  []string           // stems a match can continue with
 	secondFuzzy []string           // words a match can continue with one typo away
 	anySecond   bool
-	oneWord     map[string]bool // first words that are a whole match on their own
+	oneWord     map[string]bool // while compiling: first words that are a whole match on their own
+	oneWords    keySet          // compiled: the same
+	seconds     keySet          // compiled: second (the words a match can continue with)
 }
 
 // maxGap bounds ~N so that a phrase's span, and so matching time, stays small.
@@ -124,6 +130,7 @@ func compilePhrase(src string) (*phrase, error) {
 	if err := walk(0); err != nil {
 		return nil, err
 	}
+	ph.compact()
 	return ph, nil
 }
 
