@@ -8,6 +8,7 @@ package classify
 // conceptHit is one concept occurrence.
 type conceptHit struct {
 	concept uint8
+	term    int32 // the lexicon term that matched
 	field   *fieldText
 	start   int // tokens [start, end) of the field
 	end     int
@@ -29,7 +30,7 @@ type evidence struct {
 // still classifies in linear time; the first ones are the ones that decide).
 const maxConceptHits = 20000
 
-func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informational, langs uint8) *evidence {
+func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf *informational, langs uint8) *evidence {
 	lx := c.lex
 	ev := &evidence{}
 	var lastRole [64]int32 // per role concept: 1 + the sentence of its last occurrence
@@ -60,7 +61,7 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informationa
 					return true
 				}
 			}
-			ev.hits = append(ev.hits, conceptHit{concept: id, field: f, start: h.start, end: h.end, sent: sent})
+			ev.hits = append(ev.hits, conceptHit{concept: id, term: h.phrase, field: f, start: h.start, end: h.end, sent: sent})
 			return len(ev.hits) < maxConceptHits
 		})
 		if len(ev.hits) >= maxConceptHits {
@@ -71,6 +72,7 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informationa
 		last := fields[n-1]
 		ev.sents = last.sent0 + last.sents
 	}
+	*inf = lx.fromConcepts(*inf, ev, fields[len(fields)-1])
 	lx.markInformational(ev)
 	// Context only ever cancels evidence: when no frame fires with every occurrence counted, none will, and
 	// the context analysis can be spared (most mail).
@@ -82,7 +84,7 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informationa
 	for i := range ev.hits {
 		h := &ev.hits[i]
 		if d := &lx.concepts[h.concept]; d.severe {
-			lx.judge(h, d, inf, false)
+			lx.judge(h, d, *inf, false)
 			if h.live() {
 				h.field.severe[h.field.sentence[h.start]] = true
 			}
@@ -91,7 +93,7 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf informationa
 	for i := range ev.hits {
 		h := &ev.hits[i]
 		if d := &lx.concepts[h.concept]; !d.severe {
-			lx.judge(h, d, inf, h.field.severe[h.field.sentence[h.start]])
+			lx.judge(h, d, *inf, h.field.severe[h.field.sentence[h.start]])
 		}
 	}
 	lx.informational(ev)

@@ -2,8 +2,9 @@ package classify
 
 import "strings"
 
-// isBulk recognises mailing lists and bulk mail: their crisis words are newsletters, not a patient's own.
-func isBulk(m *Message) bool {
+// bulkHeader recognises mailing lists and bulk mail by their header: their crisis words are newsletters, not a
+// patient's own.
+func bulkHeader(m *Message) bool {
 	h := m.Header
 	if h.Get("List-Id") != "" || h.Get("List-Unsubscribe") != "" {
 		return true
@@ -12,49 +13,50 @@ func isBulk(m *Message) bool {
 	case "bulk", "list", "junk":
 		return true
 	}
-	// Footers sit at the end; looking only there keeps this cheap on huge bodies.
-	tail := m.Body
-	if len(tail) > 4096 {
-		tail = strings.ToValidUTF8(tail[len(tail)-4096:], "")
-	}
-	tail = strings.ToLower(tail)
-	for _, w := range bulkFooterWords {
-		if strings.Contains(tail, w) {
-			return true
-		}
-	}
 	return false
 }
 
-// bulkFooterWords mark the unsubscribe footer of newsletters sent without list headers.
-var bulkFooterWords = []string{"unsubscribe", "se désabonner", "se desabonner", "se désinscrire", "se desinscrire",
-	"désinscription", "desinscription", "désabonnement", "desabonnement", "you are receiving this", "vous recevez ce"}
+// Where the words of newsletters sit: an unsubscribe footer in the last bytes, the calls to give in the first
+// and last ones.
+const (
+	footerBytes = 4096
+	appealBytes = 4096
+)
 
-// appealMarkers are the words of fundraising appeals and newsletters sent without list headers. One alone is
-// ordinary ("I gave my books to charity"); two different ones make a circular.
-var appealMarkers = []string{"donate", "donation", "registered charity", "charity number", "charity no",
-	"fundraising", "fundraiser", "your gift", "make a gift", "give today", "gift aid", "tax-deductible",
-	"tax deductible", "view in browser", "view this email", "newsletter", "faire un don", "votre don", "vos dons",
-	"reçu fiscal", "recu fiscal", "déduction fiscale", "deduction fiscale", "réduction d'impôt",
-	"reduction d'impot", "utilité publique", "utilite publique", "voir la version en ligne", "lettre d'information",
-	"soutenez", "support our work", "soutenir notre"}
-
-// isAppeal reports a fundraising appeal or newsletter by its wording. Only the head and tail of a long body
-// are read, where such mail puts its calls to give and its footer, so the cost stays bounded.
-func isAppeal(body string) bool {
-	const part = 4096
-	text := body
-	if len(text) > 2*part {
-		text = strings.ToValidUTF8(text[:part]+"\n"+text[len(text)-part:], "")
+// fromConcepts completes the message's informational marks with its words, found by the concept pass: an
+// unsubscribe footer at the end makes it bulk mail; two different fundraising or newsletter markers at its
+// head or tail make it an appeal ("I gave my books to charity" alone is ordinary).
+func (lx *lexicon) fromConcepts(inf informational, ev *evidence, body *fieldText) informational {
+	if body == nil || len(ev.hits) == 0 {
+		return inf
 	}
-	text = strings.ToLower(text)
-	n := 0
-	for _, w := range appealMarkers {
-		if strings.Contains(text, w) {
-			n++
-			if n >= 2 {
-				return true
+	n := len(body.text)
+	var markers []int32
+	for i := range ev.hits {
+		h := &ev.hits[i]
+		if h.field != body {
+			continue
+		}
+		at := body.toks[h.start].start
+		switch h.concept {
+		case lx.bulkFooter:
+			if at >= n-footerBytes {
+				inf.bulk = true
 			}
+		case lx.appeal:
+			if (at < appealBytes || at >= n-appealBytes) && !containsInt32(markers, h.term) {
+				markers = append(markers, h.term)
+			}
+		}
+	}
+	inf.appeal = !inf.bulk && len(markers) >= 2
+	return inf
+}
+
+func containsInt32(s []int32, v int32) bool {
+	for _, x := range s {
+		if x == v {
+			return true
 		}
 	}
 	return false
@@ -66,7 +68,6 @@ type informational struct {
 	bulk, appeal bool
 }
 
-func informationalOf(m *Message, body string) informational {
-	bulk := isBulk(m)
-	return informational{bulk: bulk, appeal: !bulk && isAppeal(body)}
+func informationalOf(m *Message) informational {
+	return informational{bulk: bulkHeader(m)}
 }

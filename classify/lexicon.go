@@ -110,6 +110,8 @@ type lexicon struct {
 	benign      conceptSet
 	informative conceptSet // awareness material, homework, recovery milestones
 	everyday    conceptSet // sports, crafts, cooking: the ordinary use of a means
+	appeal      uint8      // the concept of fundraising and newsletter wording
+	bulkFooter  uint8      // the concept of unsubscribe footers
 }
 
 var sharedLexicon = sync.OnceValues(loadLexicon)
@@ -178,6 +180,13 @@ func loadLexicon() (*lexicon, error) {
 	}
 	if lx.everyday, err = lx.set([]string{"benign.leisure"}); err != nil {
 		return nil, err
+	}
+	for name, dst := range map[string]*uint8{"benign.appeal": &lx.appeal, "benign.bulk": &lx.bulkFooter} {
+		id, ok := lx.byName[name]
+		if !ok {
+			return nil, fmt.Errorf("concept lexicons: %s is missing", name)
+		}
+		*dst = uint8(id)
 	}
 	var ff frameFile
 	if err := decodeEmbedded("lexicon/frames.yaml", &ff); err != nil {

@@ -31,10 +31,10 @@ func (c *Classifier) Classify(m *Message) *Result {
 	if len(body) > c.maxText {
 		body = strings.ToValidUTF8(body[:c.maxText], "")
 	}
-	inf := informationalOf(m, body)
+	inf := informationalOf(m)
 	segs := segmentLines(body)
 	fields := c.fields(sc, m.Subject, body, segs)
-	ev := c.concepts(sc, fields, inf, guessLang(fields))
+	ev := c.concepts(sc, fields, &inf, guessLang(fields))
 	for _, f := range fields {
 		c.applyRules(res, sc, f, inf)
 	}
