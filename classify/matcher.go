@@ -454,7 +454,21 @@ type firstEntry struct {
 // firstFor returns the start instructions that take word k.
 func (ph *phrase) firstFor(k string) []firstEntry {
 	f := ph.first
-	i := sort.Search(len(f), func(i int) bool { return f[i].key >= k })
+	i, hi := 0, len(f)
+	if hi > keySetScan {
+		for i < hi { // binary search for the first entry >= k
+			m := int(uint(i+hi) >> 1)
+			if f[m].key < k {
+				i = m + 1
+			} else {
+				hi = m
+			}
+		}
+	} else {
+		for i < len(f) && f[i].key != k {
+			i++
+		}
+	}
 	j := i
 	for j < len(f) && f[j].key == k {
 		j++
@@ -462,30 +476,34 @@ func (ph *phrase) firstFor(k string) []firstEntry {
 	return f[i:j]
 }
 
-// keySet is a small sorted set of words: smaller than a map, and as fast for the few words a phrase has.
-type keySet []string
+// keySet is a set of words: a short list scanned in place (smaller than a map, and as fast for the few words
+// most phrases have), or a map for the long ones.
+type keySet struct {
+	list []string
+	m    map[string]bool
+}
+
+const keySetScan = 4
 
 func newKeySet(m map[string]bool) keySet {
-	if len(m) == 0 {
-		return nil
+	if len(m) > keySetScan {
+		return keySet{m: m}
 	}
-	s := make(keySet, 0, len(m))
+	var s keySet
 	for k := range m {
-		s = append(s, k)
+		s.list = append(s.list, k)
 	}
-	sort.Strings(s)
 	return s
 }
 
 func (s keySet) has(k string) bool {
-	if len(s) <= 8 {
-		for _, x := range s {
-			if x == k {
-				return true
-			}
-		}
-		return false
+	if s.m != nil {
+		return s.m[k]
 	}
-	i := sort.SearchStrings(s, k)
-	return i < len(s) && s[i] == k
+	for _, x := range s.list {
+		if len(x) == len(k) && x == k {
+			return true
+		}
+	}
+	return false
 }
