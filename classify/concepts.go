@@ -142,13 +142,22 @@ func (lx *lexicon) judge(h *conceptHit, d *conceptDef, inf informational, shield
 // markInformational records, per field, the occurrences of awareness material ("if you are struggling,
 // call..."), recovery milestones and therapy homework; the segments they govern are worked out on first use.
 func (lx *lexicon) markInformational(ev *evidence) {
+	homework := ""
 	for i := range ev.hits {
 		h := &ev.hits[i]
 		switch {
 		case lx.informative.has(int(h.concept)):
 			h.field.informHits = append(h.field.informHits, h)
+			if h.concept == lx.homework && homework == "" {
+				homework = wordsOf(h)
+			}
 		case lx.everyday.has(int(h.concept)):
 			h.field.everydayHits = append(h.field.everydayHits, h)
+		}
+	}
+	if homework != "" {
+		for i := range ev.hits {
+			ev.hits[i].field.homework = homework
 		}
 	}
 }
@@ -156,7 +165,7 @@ func (lx *lexicon) markInformational(ev *evidence) {
 // informAt returns the informational marker governing token i (one in its segment: the sentence up to a
 // contrast word), or "".
 func (f *fieldText) informAt(i int) string {
-	if len(f.informHits) == 0 {
+	if len(f.informHits) == 0 && f.homework == "" {
 		return ""
 	}
 	fc := f.context()
@@ -168,7 +177,71 @@ func (f *fieldText) informAt(i int) string {
 			}
 		}
 	}
-	return f.inform[fc.segment[i]]
+	if w := f.inform[fc.segment[i]]; w != "" {
+		return w
+	}
+	// Therapy homework quotes old thoughts: "Automatic thought: 'I want to die'" is a thought written down.
+	if f.homework != "" && f.inQuotes(i) {
+		return f.homework
+	}
+	return ""
+}
+
+// inQuotes reports whether token i lies between quotation marks (“ ” « » " " and ' ' around words).
+func (f *fieldText) inQuotes(i int) bool {
+	if f.quoted == nil {
+		f.quoted = quotedSpans(f.text)
+	}
+	at := f.toks[i].start
+	for _, sp := range f.quoted {
+		if sp[0] <= at && at < sp[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// quotedSpans finds the byte ranges between matching quotation marks, at most maxScan of them.
+func quotedSpans(text string) [][2]int {
+	spans := [][2]int{}
+	open, want := -1, rune(0)
+	prev := rune(' ')
+	for i, r := range text {
+		if len(spans) >= maxScan {
+			break
+		}
+		switch {
+		case open >= 0 && r == want && (r != '\'' || !isWordRune(nextRune(text, i+1))):
+			spans = append(spans, [2]int{open, i})
+			open = -1
+		case open < 0:
+			switch r {
+			case '“':
+				open, want = i, '”'
+			case '«':
+				open, want = i, '»'
+			case '"':
+				open, want = i, '"'
+			case '‘':
+				open, want = i, '’'
+			case '\'':
+				if !isWordRune(prev) {
+					open, want = i, '\''
+				}
+			}
+		case r == '\n' && text[max(0, i-1)] == '\n':
+			open = -1 // a quote does not run past a paragraph
+		}
+		prev = r
+	}
+	return spans
+}
+
+func nextRune(s string, i int) rune {
+	for _, r := range s[min(i, len(s)):] {
+		return r
+	}
+	return ' '
 }
 
 // everydayAt returns a marker of ordinary use (sports, crafts, cooking) in the segment of token i, or "".
@@ -193,7 +266,7 @@ func (lx *lexicon) informational(ev *evidence) {
 		h := &ev.hits[i]
 		d := &lx.concepts[h.concept]
 		f := h.field
-		if len(f.informHits) == 0 || !h.live() || d.role || d.benign || f.severe[h.sent-f.sent0] {
+		if (len(f.informHits) == 0 && f.homework == "") || !h.live() || d.role || d.benign || f.severe[h.sent-f.sent0] {
 			continue
 		}
 		if w := f.informAt(h.start); w != "" {

@@ -112,6 +112,7 @@ type lexicon struct {
 	everyday    conceptSet // sports, crafts, cooking: the ordinary use of a means
 	appeal      uint8      // the concept of fundraising and newsletter wording
 	bulkFooter  uint8      // the concept of unsubscribe footers
+	homework    uint8      // the concept of therapy homework
 }
 
 var sharedLexicon = sync.OnceValues(loadLexicon)
@@ -181,7 +182,7 @@ func loadLexicon() (*lexicon, error) {
 	if lx.everyday, err = lx.set([]string{"benign.leisure"}); err != nil {
 		return nil, err
 	}
-	for name, dst := range map[string]*uint8{"benign.appeal": &lx.appeal, "benign.bulk": &lx.bulkFooter} {
+	for name, dst := range map[string]*uint8{"benign.appeal": &lx.appeal, "benign.bulk": &lx.bulkFooter, "benign.homework": &lx.homework} {
 		id, ok := lx.byName[name]
 		if !ok {
 			return nil, fmt.Errorf("concept lexicons: %s is missing", name)

@@ -240,6 +240,7 @@ func (fr *fieldRun) purchase(s, e int) bool {
 }
 
 var purchaseWords = map[string]bool{"bought": true, "buy": true, "buying": true, "ordered": true, "order": true,
+	"got": true, "get": true, "getting": true, "picked": true, "new": true,
 	"purchased": true, "achete": true, "acheter": true, "commande": true, "commander": true}
 
 // selfWords are the words that turn a means or an act on the writer.
