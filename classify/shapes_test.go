@@ -26,6 +26,22 @@ func TestUnseenEmergencyShapes(t *testing.T) {
 		"jme suis coupée ça saigne bcp ça s'arrête pas",
 		"Les voix me disent que ma fille est possédée et que je dois la purifier ce soir.",
 		"Je vous remercie pour tout. J'ai donné mon chat à ma voisine et réglé mes dernières factures. Je ne viendrai plus.",
+
+		"I know you're away. I've got forty of my mum's tablets in my room and I'm going to take them when she's asleep.",
+		"Thanks for the reminder about Tuesday. I won't be there. I've put the insurance papers on the kitchen table for Sam and said my goodbyes to the dogs.",
+		"He's drunk and he's got the bread knife, he says he'll finish all of us. We're in the bedroom with the door locked.",
+		"Sorry to bother you on a Sunday. I keep staring at the railway line behind the house. The 11.40 doesn't stop here. I've made my choice.",
+		"my husband is asleep and i have his insulin pens. i've read how much it takes.",
+		"I cut deeper than ever tonight and there's blood on the floor, I feel faint.",
+		"Can't stop. Third time tonight with the razor. The towel's soaked.",
+		"My daughter (16) sent me a text saying she's sorry and goodbye and now her phone is off. She has been seeing you.",
+		"God told me the baby isn't really mine, that she's a demon, and that I have to do it before morning.",
+		"Bonjour, je ne viendrai pas jeudi ni après. J'ai écrit à mes parents, mon chat est chez ma voisine. Merci pour votre patience.",
+		"Mon frère s'est enfermé dans le garage avec la voiture qui tourne, il ne répond pas.",
+		"G acheté de l'antigel, je vais le boire ce soir quand il sera parti.",
+		"Je suis au bord de la falaise à Étretat. C'est décidé.",
+		"Il m'a serré le cou tout à l'heure et il a dit que la prochaine fois il me tuerait. Il revient ce soir.",
+		"jpp jvais avaler toute la boite de xanax ce soir personne le saura",
 	} {
 		if r := c.Classify(msg("hello", text)); r.Level != LevelPage {
 			t.Errorf("%q: level %s, want page\n  frames: %s", text, r.Level, describeFrames(r.Frames))
@@ -75,6 +91,22 @@ func TestOrdinaryMailShapes(t *testing.T) {
 		"My mum keeps her pills in the kitchen drawer, should I be worried she takes too many? She's 82.",
 		"The film last night had a character who jumped off a bridge, it stayed with me a bit. Nothing to worry about.",
 		"I wanted to let you know I won't need Tuesday's slot anymore, I've found a therapist closer to home. Thank you for everything.",
+
+		"I took the tablets you prescribed this morning and felt a bit dizzy, is that normal? See you Tuesday.",
+		"We finally sorted my dad's affairs after the funeral, the will is with the solicitor. Exhausting month.",
+		"My son's school trip is to the cliffs at Dover tomorrow, I'm a bit anxious about it, can we talk about that?",
+		"I've decided to quit smoking for good. Wish me luck, see you next week.",
+		"Thanks for everything this year. Merry Christmas and see you in January!",
+		"I keep my gun at the shooting club, the licence renewal is due next month, can you sign the form?",
+		"Ma fille a eu un accident de vélo, elle saigne un peu du genou mais ça va, on peut décaler à 17h ?",
+		"J'ai rangé tout l'appartement ce week-end, ça m'a fait du bien, je me sens plus légère.",
+		"Je vous remercie pour tout, la thérapie m'a beaucoup aidée. Je pars vivre à Bordeaux en septembre.",
+		"Les enfants partent en colonie demain, je serai seule toute la semaine, enfin du repos !",
+		"J'ai lu un article sur la prévention du suicide chez les ados, très intéressant, on pourra en parler ?",
+		"Mon chef m'a dit qu'il allait me tuer si je ratais encore la réunion, haha. Bref, mardi 18h ça marche.",
+		"I cut my hand badly chopping onions last night, had to get stitches. Typing one-handed, sorry for typos.",
+		"The bridge on my way to you is closed tomorrow, so I might be late.",
+		"I've finally written the letter to my ex that we talked about, I won't send it though.",
 	} {
 		if r := c.Classify(msg("hello", text)); r.Level == LevelPage {
 			t.Errorf("%q pages: %s | %s", text, describeMatches(r.Matches), describeFrames(r.Frames))
