@@ -1,0 +1,54 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+)
+
+// rawMail builds a plain-text message as a client sends it.
+func rawMail(subject, body string) *Message {
+	return Parse(strings.NewReader("From: p@example.org\r\nSubject: " + subject + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + strings.ReplaceAll(body, "\n", "\r\n")))
+}
+
+// TestMailFormatShapes: the same shapes in mail as it comes: the emergency above a quoted confirmation, only in
+// the subject, buried in admin mail, reported by a flatmate; and the traps: a quoted auto-reply, forwarded
+// awareness material, homework, sports gear, a recovery anniversary, an idiom, travel, a planned ending.
+func TestMailFormatShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	q := "\n\nOn Mon, 2 Mar 2026 at 09:00, Dr Keller <k@x.org> wrote:\n> Your appointment is confirmed for Thursday 5 March at 10:00.\n> If you are in crisis call 988.\n"
+	qfr := "\n\nLe lun. 2 mars 2026 à 09:00, Dr Keller <k@x.org> a écrit :\n> Votre rendez-vous est confirmé pour jeudi 5 mars à 10h.\n> En cas d'urgence appelez le 15 ou le 3114.\n"
+	em := []*Message{
+		rawMail("Re: appointment", "Won't make Thursday. The pills are counted out on the table, all sixty."+q),
+		rawMail("Re: rdv", "Je ne viendrai pas jeudi. Les cachets sont alignés sur la table, il y en a soixante."+qfr),
+		rawMail("rope", "thank you for trying"),
+		rawMail("la corde est prête", "merci pour tout"),
+		rawMail("invoice March", "Hi,\nPlease find my payment details below for March.\nSort code 00-00-00, account 12345678.\nAlso I wanted to say I won't need April. I've left a letter for my brother in the desk drawer and tonight I'm going to the multistorey car park.\nRegards,\nKevin"),
+		rawMail("facture", "Bonjour,\nVoici le virement pour mars.\nJe n'aurai pas besoin d'avril. J'ai laissé une lettre pour ma sœur et ce soir je vais au pont de la Concorde.\nCordialement,\nMarc"),
+		rawMail("Sam", "This is Sam's flatmate. Sam locked himself in the bathroom an hour ago, there's blood under the door and he won't answer me."),
+		rawMail("Léa", "Je suis la coloc de Léa. Elle s'est enfermée dans la salle de bain, il y a du sang sous la porte et elle ne répond plus."),
+		rawMail("help", "he's outside with a hammer smashing the car, the kids are upstairs, I've called 999 but they're not here yet"),
+		rawMail("aidez moi", "il est devant la porte avec une batte, il hurle qu'il va nous tuer, les enfants sont dans la chambre"),
+	}
+	be := []*Message{
+		rawMail("Re: appointment", "Thursday is fine, see you then!"+q),
+		rawMail("Fwd: Mental Health Awareness Week", "Thought you might like this.\n\n---------- Forwarded message ---------\nFrom: Mind <news@mind.example>\nIf you're struggling or having thoughts of ending your life, call Samaritans on 116 123. Warning signs: giving away possessions, saying goodbye, talking about being a burden."),
+		rawMail("TR: semaine de la santé mentale", "Ça pourrait vous intéresser.\n\n-------- Message transféré --------\nDe : Info Santé\nSi vous pensez au suicide, appelez le 3114. Signes d'alerte : donner ses affaires, dire adieu, se sentir un fardeau."),
+		rawMail("homework", "Hi Dr K, here is the unsent letter exercise. 'Dear Mum, I wanted to die when you left, I thought everyone would be better off without me.' It was hard to write but I feel lighter now."),
+		rawMail("sports", "Bought a new kayak and a knife for the river trip tomorrow! So excited. Can we move to 5pm?"),
+		rawMail("anniversaire", "Aujourd'hui ça fait un an que j'ai arrêté de me scarifier. Je suis fière de moi."),
+		rawMail("one year", "One year since I last self-harmed today. Wanted to share the good news with you."),
+		rawMail("cake", "My sister made a death by chocolate cake for my birthday, I could kill for another slice."),
+		rawMail("vacances", "Quand vous lirez ce mail je serai déjà dans l'avion pour la Martinique. Je vous recontacte à mon retour pour reprendre les séances."),
+		rawMail("ending", "As agreed this will be our last session. Thank you for everything, I've written you a card. I feel ready to finish therapy."),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d (%q): level %s\n  frames: %s", i, m.Subject, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d (%q) pages: %s | %s", i, m.Subject, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}
