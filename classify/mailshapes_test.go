@@ -52,3 +52,52 @@ func TestMailFormatShapes(t *testing.T) {
 		}
 	}
 }
+
+func htmlMail(subject, html string) *Message {
+	return Parse(strings.NewReader("From: p@example.org\r\nSubject: " + subject + "\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html))
+}
+
+// TestMoreMailShapes: a second set, HTML included: rail and heights without the crisis word, stockpiled
+// medication by name, a third party with a photo of a noose, exhaust gas, harm to a baby, psychosis with a
+// place; and their ordinary twins.
+func TestMoreMailShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	em := []*Message{
+		rawMail("", "I'm at the station. Platform 4. The fast train comes through at 7.12. I'm sorry for everything."),
+		rawMail("weekend", "Everything's arranged. The dog's going to Mum's, the car keys are with Dave. I'm not afraid any more. Take care of yourself."),
+		rawMail("ok", "i've been hoarding my diazepam since christmas. there's enough now. don't worry about me after friday"),
+		rawMail("can't do this", "I'm on the top floor of the car park on Mill Road. I've climbed over the barrier."),
+		htmlMail("Mark", "<div>Hi, I'm Mark's sister. He sent me a photo of a noose in his flat an hour ago and now he isn't picking up. I'm driving there.</div>"),
+		htmlMail("urgent", "<p>My partner has locked himself in the car with a hose from the exhaust. I can't get the door open.</p>"),
+		rawMail("bébé", "je suis seule avec le bébé depuis 3 nuits, j'ai eu envie de l'étouffer avec le coussin pour qu'il se taise. j'ai peur de moi"),
+		rawMail("", "J'ai trouvé le pistolet de mon père, il est chargé. Je suis dans ma chambre. Je voulais vous dire merci."),
+		rawMail("désolée", "Ne vous inquiétez pas pour mardi, je ne serai plus là. J'ai tout rangé et écrit à mes enfants. Vous avez été très gentille."),
+		rawMail("", "ma sœur vient de m'écrire qu'elle a avalé tous ses médicaments, elle ne répond plus au téléphone"),
+		rawMail("ce soir", "les voix disent que je dois sauter du pont pour sauver ma famille. j'y vais ce soir"),
+		rawMail("", "Mon voisin vient de frapper sa femme devant moi, il a un couteau et il crie qu'il va la tuer. Les enfants pleurent."),
+	}
+	be := []*Message{
+		rawMail("train", "I'm at the station, platform 4, my train is delayed so I'll be 10 minutes late. Sorry!"),
+		rawMail("dog", "The dog's going to Mum's while we're in Spain, the car keys are with Dave. Back on the 20th, see you then."),
+		rawMail("diazepam", "The GP has reduced my diazepam since Christmas, I'm down to 2mg. Feeling more anxious, can we talk about it on Friday?"),
+		rawMail("car park", "I parked on the top floor of the Mill Road car park, is that the closest to your office?"),
+		htmlMail("knots", "<div>My son learned to tie a noose knot at scouts today, should I be worried? He's 12 and very proud.</div>"),
+		rawMail("valise", "Je serai dans l'avion mardi, je vous ai laissé les clés du local avec la gardienne. Merci pour tout et à bientôt !"),
+		rawMail("bébé", "Je suis seule avec le bébé depuis 3 nuits, il pleure beaucoup, je suis épuisée, on peut en parler jeudi ?"),
+		rawMail("pistolet", "Mon père m'a appris à tirer au pistolet au stand de tir ce week-end, c'était bien."),
+		rawMail("article", "J'ai lu un article sur les signes d'alerte du suicide : donner ses affaires, dire adieu. Ça m'a fait penser à mon oncle."),
+		rawMail("film", "On a vu un film où l'héroïne avale tous ses médicaments, ça m'a remuée. À mardi."),
+		rawMail("match", "On s'est fait massacrer samedi, le coach va nous tuer lol. Je serai là à 18h."),
+		rawMail("cours", "En cours de secourisme on a appris quoi faire si quelqu'un saigne beaucoup. Très utile."),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d: level %s\n  frames: %s", i, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d pages: %s | %s", i, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}
