@@ -101,3 +101,43 @@ func TestMoreMailShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestThirdMailShapes: psychosis through the television, charcoal and taped windows, insulin with intent, a
+// cancellation that is a farewell; and the same words in a gym cancellation, a barbecue, a diabetic's fridge.
+func TestThirdMailShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	em := []*Message{
+		rawMail("", "By the time you read this it'll be over. I've taken everything in the bathroom cabinet."),
+		rawMail("Re: Tuesday", "cancel tuesday and all the others. i won't need them. ive got the rope and the garage is empty this weekend"),
+		rawMail("", "they're putting thoughts in my head through the tv, the only way to stop it is the knife. I'm doing it tonight"),
+		rawMail("", "chui en train de me taillader le bras jsp pk jarrive pa a arreter"),
+		rawMail("", "I've bought charcoal and taped the bedroom window. I just wanted someone to know."),
+		rawMail("ma mère", "Ma mère a 78 ans, elle m'a appelée pour me dire adieu, elle a pris ses somnifères et elle ne décroche plus."),
+		rawMail("", "Je me sens étrangement calme depuis que j'ai décidé. J'ai fait mon testament samedi."),
+		rawMail("", "I'm writing from the hospital car park. I've got my insulin and all the needles. I'm going to use all of it."),
+		rawMail("", "My ex is outside the house, he's got a gun, he says if I don't come out he'll shoot the kids."),
+		rawMail("", "je vais me jeter sous le métro demain matin, ne m'attendez pas mercredi"),
+	}
+	be := []*Message{
+		rawMail("", "By the time you read this I'll have cancelled my gym membership, finally! Small victories. See you Tuesday."),
+		rawMail("Re: Tuesday", "Can we cancel Tuesday? My car is in the garage this weekend and I've no way to get there."),
+		rawMail("", "I've been reading a book about schizophrenia and voices, it helped me understand my brother."),
+		rawMail("", "Je me suis taillé les cheveux toute seule, un désastre ! À mardi."),
+		rawMail("", "We bought charcoal for the barbecue on Saturday, my sister's birthday. Can I bring you a slice of cake Tuesday?"),
+		rawMail("ma mère", "Ma mère a 78 ans, elle prend des somnifères depuis des années, le médecin veut les arrêter. Qu'en pensez-vous ?"),
+		rawMail("", "Je me sens calme depuis que j'ai décidé de quitter ce travail. J'ai fait mon CV samedi."),
+		rawMail("", "I'm diabetic, I keep my insulin and needles in the fridge at work. Is it ok to bring them to the session?"),
+		rawMail("", "My ex shoots weddings for a living, he's got a new camera. Anyway, the kids are fine."),
+		rawMail("", "le métro était en panne ce matin, je serai en retard mercredi, désolée"),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d: level %s\n  frames: %s", i, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d pages: %s | %s", i, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}
