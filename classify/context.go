@@ -464,6 +464,9 @@ func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
 		if h.lang&langs == 0 || (h.start > 0 && personSubjects[fc.toks[h.start-1].key]) || personSubjects[fc.toks[h.start].key] {
 			continue
 		}
+		if fc.reportedBefore(h.start) {
+			continue // "he says it's over" reports his finality, not a resolved episode
+		}
 		if fc.pseudoAt(h.start, h.end) {
 			continue // "depuis hier, sans arrêt": a pseudo-negation does not say the struggle is over
 		}
@@ -472,6 +475,20 @@ func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
 		}
 	}
 	return ""
+}
+
+// reportVerbs introduce someone's words: a resolved marker right after one is what that person said.
+var reportVerbs = map[string]bool{"dit": true, "disait": true, "ecrit": true, "repete": true, "says": true,
+	"said": true, "wrote": true, "writes": true, "texted": true, "messaged": true, "told": true, "tells": true}
+
+// reportedBefore reports a reporting verb among the three tokens before token i.
+func (fc *fieldContext) reportedBefore(i int) bool {
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		if reportVerbs[fc.toks[j].key] {
+			return true
+		}
+	}
+	return false
 }
 
 // firstPersonWords mark the writer speaking of themselves; between a topic word and a match they show the

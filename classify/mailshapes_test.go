@@ -141,3 +141,39 @@ func TestThirdMailShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestFourthMailShapes: a farewell with arrangements, bleach, a relative's photo of open wrists, a pillow over a
+// baby's face; and grief, side effects, a dead cat, exam stress, a clear-out before a move.
+func TestFourthMailShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	em := []*Message{
+		rawMail("", "ive decided. sunday night when everyones at the match. ive got grandads old service revolver"),
+		rawMail("sorry", "Im so sorry for all the trouble Ive caused you. Ive made arrangements for the cats. Goodbye Dr Keller."),
+		rawMail("", "I drank the bleach about 20 min ago my throat is burning"),
+		rawMail("", "Je vous écris du parking de l'hôpital, j'ai les médicaments de ma mère, tous, et je vais les prendre ici."),
+		rawMail("", "mon copain m'a envoyé une photo de ses poignets ouverts, il dit que c'est fini, il répond plus"),
+		rawMail("", "Je ne supporte plus les voix. Elles me disent de me jeter par la fenêtre et j'habite au 9e étage."),
+		rawMail("", "The baby won't stop screaming and I put the pillow over her face for a second. I stopped. I'm scared I'll do it again."),
+		rawMail("fin", "J'ai annulé mon abonnement, vidé mon compte et donné mes affaires. Demain tout sera fini."),
+	}
+	be := []*Message{
+		rawMail("", "My friend from uni took her own life last year and the anniversary is this week. I'm sad but ok, I'd like to talk about grief."),
+		rawMail("", "The new tablets give me nausea, I took the whole course as prescribed though. Can we review on Thursday?"),
+		rawMail("", "Our cat died this morning, we buried him in the garden. I cried all day. See you Tuesday."),
+		rawMail("", "I have exams next week and I feel like I'm drowning, revision is killing me. Any tips?"),
+		rawMail("", "Mon père est à l'hôpital après son infarctus, il a perdu beaucoup de sang pendant l'opération mais il va mieux."),
+		rawMail("", "J'ai vu aux infos qu'un homme avait sauté du pont hier, ça m'a fait penser à mon frère. Je vais bien, rassurez-vous."),
+		rawMail("", "I've given away most of my clothes to charity, I'm decluttering before the move to Glasgow. Feels great!"),
+		rawMail("", "Je vous remercie pour tout, j'ai trouvé un travail à Nantes, je déménage le mois prochain. Adieu la région parisienne !"),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d: level %s\n  frames: %s", i, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d pages: %s | %s", i, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}
