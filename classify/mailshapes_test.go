@@ -177,3 +177,40 @@ func TestFourthMailShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestFifthMailShapes: letters for each child with thanks, sessions cancelled with a new lightness, a stairwell,
+// a shotgun with the house empty, a TGV that does not stop, paracetamol by the dozen, children taken with a
+// rifle; and letters about a diagnosis, calm after finances, a cancellation for money, a late train.
+func TestFifthMailShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	em := []*Message{
+		rawMail("", "I've made my peace with it. The letters are on the hall table, one for each of the kids. Thank you for trying, really."),
+		rawMail("", "Everything is sorted for after. I've cancelled the rest of my sessions. I feel lighter than I have in years."),
+		rawMail("", "im at the top of the stairwell at work, 8th floor, i keep looking down. i dont think i can go back to my desk"),
+		rawMail("", "I can't keep doing this. I've got Dad's shotgun out of the cabinet. Mum's at her sister's till Sunday."),
+		rawMail("", "J'ai tout réglé pour après. Les lettres sont prêtes pour mes enfants. Je me sens en paix. Merci d'avoir essayé."),
+		rawMail("", "Je suis sur le quai de la gare, le TGV passe à 18h12 sans s'arrêter. Je suis désolée."),
+		rawMail("", "j'ai pris 30 doliprane il y a une heure, je commence à avoir mal au ventre"),
+		rawMail("", "Mon mari a dit qu'il allait emmener les enfants avec lui et qu'on ne les reverrait jamais. Il a pris la carabine."),
+	}
+	be := []*Message{
+		rawMail("", "I've finally written letters to my family about my diagnosis, it felt good. Thank you for encouraging me."),
+		rawMail("", "I feel calm since I sorted out my finances. The insurance paperwork is finally done."),
+		rawMail("", "Thank you for everything. The insurance stopped covering therapy so I've cancelled the remaining sessions, I'll be in touch when I can afford it."),
+		rawMail("", "My daughter is at a sleepover tonight so I'll be alone, planning a bath and a film."),
+		rawMail("", "J'ai enfin écrit à ma famille pour leur parler de mon diagnostic. Merci de m'y avoir encouragée."),
+		rawMail("", "Je me sens calme depuis que j'ai réglé mes dettes. Les papiers de la banque sont enfin signés."),
+		rawMail("", "Je suis sur le quai, mon TGV a 40 minutes de retard, je ne serai pas là à 18h. Désolée !"),
+		rawMail("", "J'ai pris deux doliprane pour ma migraine, ça va mieux, à demain."),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d: level %s\n  frames: %s", i, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d pages: %s | %s", i, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}
