@@ -153,6 +153,8 @@ func (lx *lexicon) markInformational(ev *evidence) {
 			}
 		case lx.everyday.has(int(h.concept)):
 			h.field.everydayHits = append(h.field.everydayHits, h)
+		case lx.accident.has(int(h.concept)):
+			h.field.accidentHits = append(h.field.accidentHits, h)
 		}
 	}
 	if homework != "" {
@@ -245,12 +247,17 @@ func nextRune(s string, i int) rune {
 }
 
 // everydayAt returns a marker of ordinary use (sports, crafts, cooking) in the segment of token i, or "".
-func (f *fieldText) everydayAt(i int) string {
-	if len(f.everydayHits) == 0 {
+func (f *fieldText) everydayAt(i int) string { return f.markerAt(f.everydayHits, i) }
+
+// accidentAt returns a marker of an accident ("while cooking", "rien de grave") in the segment of token i, or "".
+func (f *fieldText) accidentAt(i int) string { return f.markerAt(f.accidentHits, i) }
+
+func (f *fieldText) markerAt(hits []*conceptHit, i int) string {
+	if len(hits) == 0 {
 		return ""
 	}
 	seg := f.context().segment[i]
-	for _, h := range f.everydayHits {
+	for _, h := range hits {
 		if f.fc.segment[h.start] == seg {
 			return wordsOf(h)
 		}

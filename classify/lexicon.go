@@ -110,6 +110,7 @@ type lexicon struct {
 	benign      conceptSet
 	informative conceptSet // awareness material, homework, recovery milestones
 	everyday    conceptSet // sports, crafts, cooking: the ordinary use of a means
+	accident    conceptSet // an accident, a household injury
 	appeal      uint8      // the concept of fundraising and newsletter wording
 	bulkFooter  uint8      // the concept of unsubscribe footers
 	homework    uint8      // the concept of therapy homework
@@ -180,6 +181,9 @@ func loadLexicon() (*lexicon, error) {
 		return nil, err
 	}
 	if lx.everyday, err = lx.set([]string{"benign.leisure"}); err != nil {
+		return nil, err
+	}
+	if lx.accident, err = lx.set([]string{"benign.accident"}); err != nil {
 		return nil, err
 	}
 	for name, dst := range map[string]*uint8{"benign.appeal": &lx.appeal, "benign.bulk": &lx.bulkFooter, "benign.homework": &lx.homework} {

@@ -214,3 +214,38 @@ func TestFifthMailShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestSixthMailShapes: SMS English with pills and a time, a bridge and a return tonight, a threat to a mother and
+// baby, self-harm in progress, a car into a tree, a teenager's note, a father's tablets kept, burns that go on; and
+// a missed evening, siblings fighting, a haircut, a slippery road, a late teenager, an ironing burn.
+func TestSixthMailShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	em := []*Message{
+		rawMail("", "cant do it anymore. got the pills out. gonna take em all 2nite when mum's at work. sorry x"),
+		htmlMail("", "<div dir=ltr>I walked to the river this morning and stood on the bridge for a long time. I'm going back tonight and I won't come home.</div><div><br></div><div>Sent from my iPhone</div>"),
+		rawMail("", "He punched me again and says if I call anyone he'll kill me and the baby. He's asleep now. I don't know what to do."),
+		rawMail("", "I've started cutting again, it's been going on all evening, there's so much blood I'm scared"),
+		rawMail("", "jvais prendre la voiture et foncer dans un platane ce soir, personne me retiendra"),
+		rawMail("", "Ma fille de 15 ans m'a laissé un mot disant qu'elle voulait mourir, elle n'est pas rentrée du lycée et son téléphone est éteint."),
+		rawMail("", "Je garde les comprimés de mon père depuis son décès. J'en ai assez maintenant. Je voulais que quelqu'un le sache."),
+		htmlMail("", "<p>Bonjour,</p><p>Je n'arrive plus à arrêter de me brûler avec le fer à repasser, j'ai des cloques partout sur le bras et je continue.</p>"),
+	}
+	be := []*Message{
+		rawMail("", "cant make it 2nite sorry, mums at work and i have to look after my sister x"),
+		rawMail("", "My son punched his brother again, they're 7 and 9, it's exhausting. Any parenting tips for Thursday?"),
+		rawMail("", "I cut my hair myself this evening, big mistake lol. See you next week."),
+		rawMail("", "J'ai pris la voiture ce soir pour aller voir ma mère, la route était glissante, j'ai failli toucher un platane !"),
+		rawMail("", "Ma fille de 15 ans n'est pas rentrée du lycée à l'heure, elle était chez une copine, j'ai eu peur mais tout va bien."),
+		rawMail("", "Je me suis brûlée avec le fer à repasser en faisant les chemises, rien de grave."),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d: level %s\n  frames: %s", i, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d pages: %s | %s", i, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}

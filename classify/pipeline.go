@@ -60,6 +60,7 @@ type fieldText struct {
 	inform       map[int32]string // context segments with awareness, homework or recovery words: the marker
 	informHits   []*conceptHit    // those words' occurrences
 	everydayHits []*conceptHit    // sports gear, tools, food words
+	accidentHits []*conceptHit    // accidents and household injuries
 	homework     string           // a homework marker anywhere in the message: quoted thoughts are written-down ones
 	quoted       [][2]int         // byte ranges between quotation marks, found on first use
 
