@@ -249,3 +249,40 @@ func TestSixthMailShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestSeventhMailShapes: a last email with a will, a hotel room with everything needed, a photo of pills and
+// "bye", keys returned and a letter left, a bridge in SMS French, voices and a hidden knife, a son gone in the car;
+// and their ordinary twins.
+func TestSeventhMailShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	em := []*Message{
+		rawMail("last one", "Dear Anna, this is the last email I'll write to you. My solicitor has the will. Please don't blame yourself."),
+		rawMail("", "I'm in a hotel room in Brighton with everything I need. Nobody knows I'm here."),
+		rawMail("", "my girlfriend just texted me a picture of a bottle of pills and 'bye', she lives alone and isn't answering the door"),
+		rawMail("", "Je ne vous dérangerai plus. J'ai rendu les clés de l'appartement et laissé une lettre à ma mère. Adieu."),
+		rawMail("", "Je suis dans une chambre d'hôtel avec tout ce qu'il faut. Personne ne sait où je suis."),
+		rawMail("", "jsuis sur le pont la, jcompte sauter, dites a ma mere que je l'aime"),
+		rawMail("", "The voices want me to hurt my flatmate. I've hidden a knife under my mattress for when he gets back tonight."),
+		rawMail("", "Mon fils de 20 ans a pris la voiture après avoir dit qu'il allait se tuer, il a laissé son téléphone."),
+	}
+	be := []*Message{
+		rawMail("last one", "This is the last email I'll send before my holiday, back on the 14th. Please don't worry about the invoice."),
+		rawMail("", "I'm in a hotel room in Brighton for a conference, everything I need is here, room service is great."),
+		rawMail("", "My girlfriend texted me a picture of the new pill organiser the pharmacist gave her, so much easier."),
+		rawMail("", "J'ai rendu les clés de l'appartement au propriétaire, le déménagement est fini. On se voit mardi !"),
+		rawMail("", "Je suis dans une chambre d'hôtel à Lyon pour le travail, tout est parfait."),
+		rawMail("", "on a sauté du pont dans la rivière cet été avec les copains, c'était trop bien !"),
+		rawMail("", "My flatmate hid the knives because his mum is visiting and she's a neat freak, haha."),
+		rawMail("", "Mon fils de 20 ans a pris la voiture pour la première fois tout seul, j'étais stressée !"),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d: level %s\n  frames: %s", i, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d pages: %s | %s", i, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}
