@@ -286,3 +286,39 @@ func TestSeventhMailShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestEighthMailShapes: a calm last week with plants given and a letter, sertraline with vodka, a minor beaten
+// with a belt, children "safer in heaven" and a bath run; and a plant swap, a glass of wine, hide and seek.
+func TestEighthMailShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	em := []*Message{
+		rawMail("Re: invoice", "Paid. Also, this will be my last week. I've started giving my plants to the neighbours and I wrote to my sister. I'm calm about it."),
+		rawMail("", "i took like 15 of my sertraline and half a bottle of vodka an hour ago, everything's spinning"),
+		rawMail("", "Mum's boyfriend hit me with his belt again and he's locked my little brother in the shed. I'm 14. Please help."),
+		rawMail("", "I keep thinking the kids would be safer in heaven with me. I've run the bath."),
+		rawMail("", "J'ai pris une vingtaine de lexomil avec du whisky il y a une heure, tout tourne."),
+		rawMail("", "Le copain de ma mère m'a encore frappée avec sa ceinture et il a enfermé mon petit frère dans la cave. J'ai 14 ans."),
+		rawMail("", "Je pense que les enfants seraient mieux au ciel avec moi. J'ai fait couler le bain."),
+		rawMail("", "Cette fois c'est décidé, samedi je prends le fusil de chasse de mon oncle et je vais dans les bois."),
+	}
+	be := []*Message{
+		rawMail("Re: invoice", "Paid, thanks. I've started giving my spare plants to the neighbours, the flat looks better. See you Thursday."),
+		rawMail("", "I took my sertraline with a glass of wine last night, is that dangerous? I only had one glass."),
+		rawMail("", "My little brother locked himself in the shed playing hide and seek, we laughed so much."),
+		rawMail("", "The kids had a bath and are in bed, finally some time for me. Talk on Tuesday."),
+		rawMail("", "J'ai pris un lexomil hier soir avant l'avion, ça m'a aidée. À mardi."),
+		rawMail("", "Mon petit frère s'est enfermé dans la cave en jouant à cache-cache, on a bien rigolé."),
+		rawMail("", "Les enfants ont pris leur bain et sont couchés, enfin un peu de calme."),
+		rawMail("", "Samedi je pars à la chasse avec mon oncle dans les bois, il me prête son fusil."),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d: level %s\n  frames: %s", i, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d pages: %s | %s", i, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}

@@ -168,7 +168,7 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 		if reason == "" && !severe {
 			if w := fr.f.informAt(s); w != "" {
 				reason, trigger = ReasonInformational, w
-			} else if w := fr.f.accidentAt(s); w != "" && r.category == "self-harm" && !fr.selfDirected(s, e) {
+			} else if w := fr.f.accidentAt(s); w != "" && (r.category == "self-harm" || r.category == "third-party") && !fr.selfDirected(s, e) {
 				// "Je me suis brûlée avec le fer en faisant les chemises, rien de grave": an accident.
 				reason, trigger = ReasonInformational, w
 			} else if fr.purchase(s, e) && !fr.selfDirected(s, e) {
