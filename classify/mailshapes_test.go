@@ -322,3 +322,34 @@ func TestEighthMailShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestNinthMailShapes: the sea tonight with keys left, a rope tied with thanks, blades in hand, a viaduct with
+// hidden goodbyes, a father with a gun and a child hiding; and a weekend by the sea, a climbing rope given away,
+// razor blades for a beard, a drive to the viaduct.
+func TestNinthMailShapes(t *testing.T) {
+	c := newTestClassifier(t)
+	em := []*Message{
+		rawMail("", "Im going to drive to the coast tonight and walk into the sea. Ive left the car keys with Jen."),
+		rawMail("", "I've tied the rope to the loft hatch. I just wanted to say thank you for listening all these months."),
+		rawMail("", "je sais plus quoi faire, jai les lames dans ma main et je veux pas arreter cette fois"),
+		rawMail("", "Ce soir je vais rouler jusqu'au viaduc de Millau. J'ai fait mes adieux à ma sœur sans qu'elle le sache."),
+		rawMail("", "my dad has a gun and he says tonight hes going to shoot mum and then himself, im hiding in my wardrobe"),
+		rawMail("", "Mon père a sorti son fusil, il dit qu'il va tuer maman puis lui-même. Je suis cachée dans le placard."),
+	}
+	be := []*Message{
+		rawMail("", "We're driving to the coast tonight for the weekend, I'll walk on the beach and think about what we discussed."),
+		rawMail("", "I finally sorted the loft, found my old climbing rope and gave it to my nephew."),
+		rawMail("", "J'ai changé les lames de mon rasoir, la barbe est enfin propre. À jeudi !"),
+		rawMail("", "Ce week-end on roule jusqu'au viaduc de Millau pour voir le paysage, ma sœur vient avec nous."),
+	}
+	for i, m := range em {
+		if r := c.Classify(m); r.Level != LevelPage {
+			t.Errorf("emergency %d: level %s\n  frames: %s", i, r.Level, describeFrames(r.Frames))
+		}
+	}
+	for i, m := range be {
+		if r := c.Classify(m); r.Level == LevelPage {
+			t.Errorf("ordinary mail %d pages: %s | %s", i, describeMatches(r.Matches), describeFrames(r.Frames))
+		}
+	}
+}
