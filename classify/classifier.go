@@ -24,6 +24,7 @@ type Classifier struct {
 	m               *matcher
 	regexes         []regexRule
 	ctx             *contextLex
+	lex             *lexicon
 	maxText         int
 	pool            sync.Pool // *scratch
 }
@@ -102,6 +103,9 @@ func New(o Options) (*Classifier, error) {
 	}
 	c.m = newMatcher(c.phrases)
 	if c.ctx, err = sharedContext(); err != nil {
+		return nil, err
+	}
+	if c.lex, err = sharedLexicon(); err != nil {
 		return nil, err
 	}
 	c.pool.New = func() any { return &scratch{tz: newTokenizer()} }

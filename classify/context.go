@@ -225,43 +225,59 @@ func sameScope(hits []ctxHit, scope []int32, s int) []ctxHit {
 // suppression returns why a match of tokens [s, e) does not count, or "" when it does. A third-party rule is
 // not cancelled by reported speech ("he said that he...", "il a dit qu'il..."): someone telling of another
 // person's danger is exactly what such a rule is for.
-func (fc *fieldContext) suppression(s, e int, langs uint8, negatable, thirdParty bool) (reason, trigger string) {
+//
+// Severe (present-tense severity in the sentence: bleeding now, pills just taken) is never cancelled by a past,
+// resolved, topic or story marker: only an idiom or a negation in the words' own scope can cancel it.
+func (fc *fieldContext) suppression(s, e int, langs uint8, negatable, thirdParty, severe bool) (reason Reason, trigger string) {
 	idioms := fc.hits[kIdiom]
 	for i, n := from(idioms, s-maxCtxSpan), 0; i < len(idioms) && idioms[i].start < e && n < maxScan; i, n = i+1, n+1 {
 		// "My sister is going to kill me" is a figure of speech; with a knife or a threat in the same sentence
 		// it is not.
 		if h := idioms[i]; h.lang&langs != 0 && s < h.end && fc.inScope(kThreat, fc.sentence, s, -1, langs) == "" {
-			return "idiom", h.src
+			return ReasonIdiom, h.src
 		}
 	}
 	if negatable {
 		if t := fc.negation(s, e, langs); t != "" {
-			return "negated", t
+			return ReasonNegated, t
 		}
+	}
+	if severe {
+		return "", ""
 	}
 	if fc.inScope(kPresent, fc.sentence, s, -1, langs) == "" {
 		if t := fc.past(s, e, langs); t != "" {
-			return "past", t
+			return ReasonPast, t
 		}
 		if t := fc.resolvedNear(s, e, langs); t != "" {
-			return "resolved", t
+			return ReasonResolved, t
 		}
 	}
 	if t := fc.inScope(kHeader, fc.sentence, s, e, langs); t != "" {
-		return "topic", t
+		return ReasonTopic, t
 	}
 	if t := fc.topicOf(kTopic, s, e, langs); t != "" {
-		return "topic", t
+		return ReasonTopic, t
 	}
 	if !thirdParty {
 		if t := fc.topicOf(kReported, s, e, langs); t != "" {
-			return "topic", t
+			return ReasonTopic, t
 		}
 	}
 	if t := fc.story(s, e, langs); t != "" {
-		return "topic", t
+		return ReasonTopic, t
 	}
 	return "", ""
+}
+
+// ending returns a benign-ending marker (therapy ending, a move, a new therapist) of the field, if any.
+func (fc *fieldContext) ending(langs uint8) (ctxHit, bool) {
+	for _, h := range fc.hits[kEnding] {
+		if h.lang&langs != 0 {
+			return h, true
+		}
+	}
+	return ctxHit{}, false
 }
 
 // past finds a remote-past marker that governs the match. A marker before the match counts in its segment
@@ -448,6 +464,9 @@ func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
 		if h.lang&langs == 0 || (h.start > 0 && personSubjects[fc.toks[h.start-1].key]) || personSubjects[fc.toks[h.start].key] {
 			continue
 		}
+		if fc.reportedBefore(h.start) {
+			continue // "he says it's over" reports his finality, not a resolved episode
+		}
 		if fc.pseudoAt(h.start, h.end) {
 			continue // "depuis hier, sans arrêt": a pseudo-negation does not say the struggle is over
 		}
@@ -456,6 +475,20 @@ func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
 		}
 	}
 	return ""
+}
+
+// reportVerbs introduce someone's words: a resolved marker right after one is what that person said.
+var reportVerbs = map[string]bool{"dit": true, "disait": true, "ecrit": true, "repete": true, "says": true,
+	"said": true, "wrote": true, "writes": true, "texted": true, "messaged": true, "told": true, "tells": true}
+
+// reportedBefore reports a reporting verb among the three tokens before token i.
+func (fc *fieldContext) reportedBefore(i int) bool {
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		if reportVerbs[fc.toks[j].key] {
+			return true
+		}
+	}
+	return false
 }
 
 // firstPersonWords mark the writer speaking of themselves; between a topic word and a match they show the

@@ -1,7 +1,15 @@
-// Package classify turns a raw e-mail into text, routes its sender (allowed, patient, other) and decides whether
-// it is an emergency with a phrase/regex rule engine that understands negation, quoted history, signatures,
-// idioms, past events and topic talk in English and French.
+// Package classify routes a message's sender (allowed, patient, other) and weighs the evidence that it is an
+// emergency, in English and French. The data goes one way, one stage per file:
 //
-// The flow is Parse (or Assemble, for a partial IMAP fetch) -> Classifier.Classify -> Result. A Classifier is
-// built once by New from Options (compiling every rule) and is safe for concurrent use.
+//	mail -> text       package mailtext (MIME, charsets, HTML, quoted history, signatures); mail.go re-exports it
+//	text -> tokens     tokenize.go, normalize.go (folding, contractions, elisions, SMS spellings, squeezed letters)
+//	tokens -> concepts concepts.go with lexicon.go and lexicon/<lang>.yaml (named concept lexicons)
+//	context            context.go with context/<lang>.yaml (negation, past, resolved, topic, idiom, ending,
+//	                   hypothetical; scoped to the words they govern; never cancelling present-tense severity)
+//	phrase rules       rules.go with rules/<lang>.yaml (the explicit crisis phrases, and the user's own rules)
+//	concepts -> frames frames.go with lexicon/frames.yaml (concepts that must co-occur, in a scope)
+//	verdict            verdict.go (level page, concern or none; verdict escalate, hold or pass)
+//
+// pipeline.go runs them in that order. A Classifier is built once by New from Options (compiling every rule
+// and lexicon) and is safe for concurrent use.
 package classify

@@ -91,7 +91,9 @@ func TestPhraseMatching(t *testing.T) {
 // TestContext is the table of context decisions with the built-in rules.
 func TestContext(t *testing.T) {
 	cases := []struct {
-		text, want, reason string
+		text   string
+		want   Verdict
+		reason Reason
 	}{
 		// Crisis statements that carry their own negation.
 		{"I don't want to live anymore.", VerdictEscalate, ""},
@@ -169,7 +171,10 @@ func TestRoutingAndVerdicts(t *testing.T) {
 	mk := func(from, body string) *Message {
 		return Parse(strings.NewReader("From: " + from + "\r\nSubject: s\r\n\r\n" + body))
 	}
-	cases := []struct{ from, body, want string }{
+	cases := []struct {
+		from, body string
+		want       Verdict
+	}{
 		{"partner@example.org", "I want to kill myself", VerdictPass},
 		{"ana@example.org", "I want to kill myself", VerdictEscalate},
 		{"ana@example.org", "see you Tuesday", VerdictHold},
@@ -205,7 +210,7 @@ func TestUserRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(subject, body, want, rule string) {
+	check := func(subject, body string, want Verdict, rule string) {
 		t.Helper()
 		r := c.Classify(msg(subject, body))
 		if r.Verdict != want {

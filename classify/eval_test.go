@@ -15,7 +15,8 @@ import (
 const corpusDir = "testdata/corpus"
 
 type labelled struct {
-	file, expect, lang, kind, note string
+	file, lang, kind, note string
+	expect                 Verdict
 }
 
 // readLabels parses dir/labels.tsv (file, expect, lang, kind, note). The
@@ -39,7 +40,7 @@ func readLabels(t testing.TB, dir string) []labelled {
 		if len(cols) < 4 || strings.TrimSpace(cols[0]) == "" {
 			continue
 		}
-		l := labelled{file: cols[0], expect: cols[1], lang: cols[2], kind: cols[3]}
+		l := labelled{file: cols[0], expect: Verdict(cols[1]), lang: cols[2], kind: cols[3]}
 		if len(cols) > 4 {
 			l.note = cols[4]
 		}
@@ -55,33 +56,37 @@ func readLabels(t testing.TB, dir string) []labelled {
 	return out
 }
 
-// scores counts outcomes for one detector.
+// scores counts outcomes for one detector: pages and concerns on the emergencies, pages on the rest.
 type scores struct {
-	esc, escHit, hold, holdFalse int
-	errs                         map[string][]string // kind -> files decided wrongly
+	esc, escHit, escCovered, hold, holdFalse int
+	errs                                     map[string][]string // kind -> files decided wrongly
 }
 
-func (s *scores) add(l labelled, escalated bool) {
+func (s *scores) add(l labelled, level Level) {
 	if s.errs == nil {
 		s.errs = map[string][]string{}
 	}
 	if l.expect == VerdictEscalate {
 		s.esc++
-		if escalated {
+		if level == LevelPage {
 			s.escHit++
 		} else {
 			s.errs[l.kind] = append(s.errs[l.kind], l.file)
 		}
+		if level == LevelPage || level == LevelConcern {
+			s.escCovered++
+		}
 		return
 	}
 	s.hold++
-	if escalated {
+	if level == LevelPage {
 		s.holdFalse++
 		s.errs[l.kind] = append(s.errs[l.kind], l.file)
 	}
 }
 
-func (s *scores) recall() float64 { return ratio(s.escHit, s.esc) }
+func (s *scores) recall() float64   { return ratio(s.escHit, s.esc) }
+func (s *scores) coverage() float64 { return ratio(s.escCovered, s.esc) }
 func (s *scores) falseRate() float64 {
 	return ratio(s.holdFalse, s.hold)
 }
@@ -99,15 +104,23 @@ func TestEvalCorpus(t *testing.T) {
 	evalSet(t, corpusDir, 300, 1.0, 0.03)
 }
 
-// evalSet classifies every labelled message of dir, logs the engine's and the baseline's figures (overall and
-// per language) and every wrong verdict with the matches and suppressions behind it, and fails when the set is
-// smaller than minN, recall is below minRecall or false escalation above maxFalse.
+// evalVerbose says whether every wrong decision is logged with the evidence behind it: only when asked, with
+// BOUNDARY_EVAL_VERBOSE=1 (the figures alone never show a set's messages).
+func evalVerbose() bool { return os.Getenv("BOUNDARY_EVAL_VERBOSE") == "1" }
+
+// evalSet classifies every labelled message of dir, logs the engine's figures (recall: pages among the
+// emergencies; false page rate: pages among the rest; coverage: page or concern among the emergencies), the
+// frames alone (the evidence model without the phrase rules) and the substring baseline, overall and per
+// language, and fails when the set is smaller than minN, recall is below minRecall or false pages above
+// maxFalse. Run with -v for the figures; with BOUNDARY_EVAL_VERBOSE=1 every wrong decision is logged too.
 func evalSet(t *testing.T, dir string, minN int, minRecall, maxFalse float64) {
 	labels := readLabels(t, dir)
 	c := newTestClassifier(t)
+	fo := newTestClassifier(t)
+	fo.m, fo.regexes = newMatcher(nil), nil // the evidence model alone
 	base := newBaseline(t)
-	var engine, baseline scores
-	perLang := map[string]*scores{}
+	var engine, frames, baseline scores
+	perLang, perLangBase := map[string]*scores{}, map[string]*scores{}
 	for _, l := range labels {
 		raw, err := os.ReadFile(filepath.Join(dir, l.file))
 		if err != nil {
@@ -117,20 +130,29 @@ func evalSet(t *testing.T, dir string, minN int, minRecall, maxFalse float64) {
 		}
 		m := Parse(strings.NewReader(string(raw)))
 		r := c.Classify(m)
-		got := r.Verdict == VerdictEscalate
-		engine.add(l, got)
-		baseline.add(l, base.escalates(m))
+		engine.add(l, r.Level)
+		frames.add(l, fo.Classify(m).Level)
+		bl := LevelNone
+		if base.escalates(m) {
+			bl = LevelPage
+		}
+		baseline.add(l, bl)
 		if perLang[l.lang] == nil {
-			perLang[l.lang] = &scores{}
+			perLang[l.lang], perLangBase[l.lang] = &scores{}, &scores{}
 		}
-		perLang[l.lang].add(l, got)
-		if got != (l.expect == VerdictEscalate) {
-			t.Logf("WRONG %s (%s, %s: %s): got %s\n    matches: %s\n    suppressed: %s", l.file, l.expect, l.kind, l.note,
-				r.Verdict, describeMatches(r.Matches), describeSuppressed(r.Suppressed))
+		perLang[l.lang].add(l, r.Level)
+		perLangBase[l.lang].add(l, bl)
+		got := r.Verdict == VerdictEscalate
+		if got != (l.expect == VerdictEscalate) && evalVerbose() {
+			t.Logf("WRONG %s (%s, %s: %s): got %s/%s\n    matches: %s\n    frames: %s\n    suppressed: %s", l.file, l.expect, l.kind, l.note,
+				r.Verdict, r.Level, describeMatches(r.Matches), describeFrames(r.Frames), describeSuppressed(r.Suppressed))
 		}
-		// explain must show what decided: an escalation names its match.
+		// explain must show what decided: a page names its match, a concern its frame or suppressed match.
 		if got && len(r.Matches) == 0 {
 			t.Errorf("%s: escalated without a match to show", l.file)
+		}
+		if r.Level == LevelConcern && len(r.Frames) == 0 && len(r.Suppressed) == 0 {
+			t.Errorf("%s: a concern without evidence to show", l.file)
 		}
 	}
 	n := engine.esc + engine.hold
@@ -138,26 +160,46 @@ func evalSet(t *testing.T, dir string, minN int, minRecall, maxFalse float64) {
 		t.Fatalf("%s has %d messages; the evaluation needs at least %d", dir, n, minN)
 	}
 	line := func(name string, s *scores) {
-		t.Logf("%-22s %8.3f %11.1f%% (%d/%d)  missed %d/%d", name, s.recall(), 100*s.falseRate(),
-			s.holdFalse, s.hold, s.esc-s.escHit, s.esc)
+		t.Logf("%-22s %7.3f %8.1f%% (%d/%d) %9.3f   missed %d/%d", name, s.recall(), 100*s.falseRate(),
+			s.holdFalse, s.hold, s.coverage(), s.esc-s.escHit, s.esc)
 	}
 	t.Logf("%s: %d messages (%d escalate, %d hold)", dir, n, engine.esc, engine.hold)
-	t.Logf("%-22s %8s %18s", "detector", "recall", "false escalation")
-	line("boundaryd rules", &engine)
+	t.Logf("%-22s %7s %18s %9s", "detector", "recall", "false page", "coverage")
+	line("boundaryd", &engine)
 	for _, lang := range []string{"en", "fr"} {
 		if s := perLang[lang]; s != nil {
 			line("  boundaryd "+lang, s)
 		}
 	}
+	line("  frames alone", &frames)
 	line("substring baseline", &baseline)
-	t.Logf("engine errors by kind:%s", describeErrs(engine.errs))
-	t.Logf("baseline errors by kind:%s", describeErrs(baseline.errs))
+	for _, lang := range []string{"en", "fr"} {
+		if s := perLangBase[lang]; s != nil {
+			line("  baseline "+lang, s)
+		}
+	}
+	if evalVerbose() {
+		t.Logf("engine errors by kind:%s", describeErrs(engine.errs))
+		t.Logf("baseline errors by kind:%s", describeErrs(baseline.errs))
+	}
 	if engine.recall() < minRecall {
 		t.Errorf("recall %.3f < %.2f: %d emergencies missed", engine.recall(), minRecall, engine.esc-engine.escHit)
 	}
 	if engine.falseRate() > maxFalse {
-		t.Errorf("false escalation %.1f%% > %.0f%%", 100*engine.falseRate(), 100*maxFalse)
+		t.Errorf("false page rate %.1f%% > %.0f%%", 100*engine.falseRate(), 100*maxFalse)
 	}
+}
+
+func describeFrames(fs []FrameMatch) string {
+	var parts []string
+	for _, f := range fs {
+		var ev []string
+		for _, e := range f.Evidence {
+			ev = append(ev, fmt.Sprintf("%s %q", e.Concept, e.Words))
+		}
+		parts = append(parts, fmt.Sprintf("%s/%s[%s]", f.Frame, f.Level, strings.Join(ev, ", ")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func describeMatches(ms []Match) string {

@@ -5,7 +5,10 @@ import "testing"
 // TestEverydayMail checks ordinary mail and a few emergencies written for this test, outside the corpus.
 func TestEverydayMail(t *testing.T) {
 	c := newTestClassifier(t)
-	cases := []struct{ text, want string }{
+	cases := []struct {
+		text string
+		want Verdict
+	}{
 		{"Can you send me the invoice for March? Thanks, Paul", VerdictHold},
 		{"My mum died last year and I still cry every evening.", VerdictHold},
 		{"I'm dead tired after this week, see you Tuesday.", VerdictHold},

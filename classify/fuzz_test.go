@@ -25,6 +25,14 @@ func FuzzParseClassify(f *testing.F) {
 		if r.Verdict != VerdictEscalate && r.Verdict != VerdictHold {
 			t.Fatalf("patient got %q", r.Verdict)
 		}
+		if (r.Level == LevelPage) != (r.Verdict == VerdictEscalate) || r.Level == "" {
+			t.Fatalf("level %q with verdict %q", r.Level, r.Verdict)
+		}
+		for _, f := range r.Frames {
+			if len(f.Evidence) == 0 {
+				t.Fatalf("frame %s fired without evidence", f.Frame)
+			}
+		}
 		for _, mt := range r.Matches {
 			if !utf8.ValidString(mt.Excerpt) || !utf8.ValidString(mt.Words) {
 				t.Fatalf("invalid UTF-8 in %+v", mt)

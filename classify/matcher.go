@@ -1,6 +1,8 @@
 package classify
 
 import (
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -8,39 +10,53 @@ import (
 // words they can start with, so the cost per token is a few map lookups plus a bounded run of the phrase
 // programs that can start there: linear in the text, whatever it contains.
 type matcher struct {
-	phrases  []*phrase
-	byWord   map[string][]int32
-	byStem   map[string][]int32
-	stemLens []int
-	byNum    []int32 // phrases that can start with a number ("30 paracetamol")
-	maxProg  int
+	phrases   []*phrase
+	byWord    map[string][]int32
+	byStem    map[string][]stemRef // by the stem's first two bytes: one lookup per token
+	shortStem []stemRef            // stems shorter than two bytes
+	byNum     []int32              // phrases that can start with a number ("30 paracetamol")
+	maxProg   int
 }
 
 func newMatcher(phrases []*phrase) *matcher {
 	m := &matcher{
 		phrases: phrases,
 		byWord:  map[string][]int32{},
-		byStem:  map[string][]int32{},
+		byStem:  map[string][]stemRef{},
 	}
-	lens := map[int]bool{}
+	stems := map[string][]int32{}
+	var order []string
 	for i, ph := range phrases {
 		id := int32(i)
 		for _, w := range ph.firstWord {
 			m.byWord[w] = appendUnique(m.byWord[w], id)
 		}
 		for _, s := range ph.firstStem {
-			m.byStem[s] = appendUnique(m.byStem[s], id)
-			lens[len(s)] = true
+			if _, ok := stems[s]; !ok {
+				order = append(order, s)
+			}
+			stems[s] = appendUnique(stems[s], id)
 		}
 		if ph.firstNum {
 			m.byNum = appendUnique(m.byNum, id)
 		}
-		m.maxProg = max(m.maxProg, len(ph.prog))
+		m.maxProg = max(m.maxProg, len(ph.code))
 	}
-	for l := range lens {
-		m.stemLens = append(m.stemLens, l)
+	for _, s := range order {
+		ref := stemRef{stem: s, ids: stems[s]}
+		if len(s) < 2 {
+			m.shortStem = append(m.shortStem, ref)
+			continue
+		}
+		m.byStem[s[:2]] = append(m.byStem[s[:2]], ref)
 	}
 	return m
+}
+
+// stemRef is one stem and the phrases that can start with it.
+type stemRef struct {
+	stem string
+	ids  []int32
 }
 
 func appendUnique(s []int32, v int32) []int32 {
@@ -81,8 +97,15 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 		sc.cands = m.candidates(toks[p].key, sc)
 		for _, id := range sc.cands {
 			ph := m.phrases[id]
-			// Most candidates fail on the second word: check it with one lookup before running the program.
-			if !ph.anySecond && (p+1 >= len(toks) || !ph.second[toks[p+1].key]) {
+			// A one-word alternative taking this very word is the shortest match: no program to run.
+			if ph.oneWords.has(toks[p].key) {
+				if !fn(hit{phrase: id, start: p, end: p + 1}) {
+					return
+				}
+				continue
+			}
+			// Most candidates fail on the second word: check it before running the program.
+			if !ph.anySecond && (p+1 >= len(toks) || !ph.takesSecond(toks[p+1].key)) {
 				continue
 			}
 			if end := ph.matchAt(toks, p, sc); end > 0 {
@@ -114,9 +137,16 @@ func (m *matcher) candidates(k string, sc *matchScratch) []int32 {
 	if len(m.byNum) > 0 && isDigits(k) {
 		add(m.byNum)
 	}
-	for _, l := range m.stemLens {
-		if l <= len(k) {
-			add(m.byStem[k[:l]])
+	if len(k) >= 2 {
+		for _, st := range m.byStem[k[:2]] {
+			if strings.HasPrefix(k, st.stem) {
+				add(st.ids)
+			}
+		}
+	}
+	for _, st := range m.shortStem {
+		if strings.HasPrefix(k, st.stem) {
+			add(st.ids)
 		}
 	}
 	return out
@@ -125,11 +155,11 @@ func (m *matcher) candidates(k string, sc *matchScratch) []int32 {
 // matchAt runs the phrase program from token p and returns the end of the shortest match, or -1. The state
 // set holds only consuming instructions; the empty moves were followed once, at compile time (closure).
 func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
-	if cap(sc.stamp) < len(ph.prog) {
-		sc.stamp = make([]uint32, len(ph.prog))
+	if cap(sc.stamp) < len(ph.code) {
+		sc.stamp = make([]uint32, len(ph.code))
 		sc.sgen = 0
 	}
-	stamp := sc.stamp[:len(ph.prog)]
+	stamp := sc.stamp[:len(ph.code)]
 	next := sc.next[:0]
 	// First step: only the start instructions that can take this word (found by key, not by trying them all).
 	sc.sgen++
@@ -138,21 +168,22 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 		sc.sgen = 1
 	}
 	t0 := &toks[p]
-	first := ph.firstByKey[t0.key]
+	first := ph.firstFor(t0.key)
 	for k := 0; k < len(first)+len(ph.firstOther); k++ {
 		var pc int32
 		if k < len(first) {
-			pc = first[k]
+			pc = first[k].pc
 		} else {
 			pc = ph.firstOther[k-len(first)]
 			if !ph.consumes(pc, t0) {
 				continue
 			}
 		}
-		if ph.accepts[pc+1] {
+		nx := &ph.lists[ph.next[pc]]
+		if nx.accept {
 			return p + 1
 		}
-		for _, q := range ph.closure[pc+1] {
+		for _, q := range nx.pcs {
 			if stamp[q] != sc.sgen {
 				stamp[q] = sc.sgen
 				next = append(next, q)
@@ -177,11 +208,12 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 			if !ph.consumes(pc, t) {
 				continue
 			}
-			if ph.accepts[pc+1] {
+			nx := &ph.lists[ph.next[pc]]
+			if nx.accept {
 				sc.cur, sc.next = cur, next
 				return pos + 1
 			}
-			for _, q := range ph.closure[pc+1] {
+			for _, q := range nx.pcs {
 				if stamp[q] != sc.sgen {
 					stamp[q] = sc.sgen
 					next = append(next, q)
@@ -196,7 +228,7 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 
 // consumes reports whether instruction pc accepts token t.
 func (ph *phrase) consumes(pc int32, t *token) bool {
-	in := &ph.prog[pc]
+	in := &ph.code[pc]
 	switch in.op {
 	case opWord:
 		return t.key == in.key || (in.fuzzy && len(t.key) >= fuzzyMinLen-1 && editOne(t.key, in.key))
@@ -218,7 +250,11 @@ func (ph *phrase) computeClosures() {
 	ph.closure = make([][]int32, n+1)
 	ph.accepts = make([]bool, n+1)
 	seen := make([]int, n)
-	for start := 0; start < n; start++ {
+	// Only the start and the instruction after each consuming one are ever looked up; identical lists (the
+	// continuations of an alternation's words) share one backing array.
+	intern := map[string][]int32{}
+	var key []byte
+	closureOf := func(start int) {
 		var list []int32
 		accept := false
 		var walk func(pc int)
@@ -229,10 +265,10 @@ func (ph *phrase) computeClosures() {
 			seen[pc] = start + 1
 			switch in := ph.prog[pc]; in.op {
 			case opSplit:
-				walk(in.x)
-				walk(in.y)
+				walk(int(in.x))
+				walk(int(in.y))
 			case opJmp:
-				walk(in.x)
+				walk(int(in.x))
 			case opMatch:
 				accept = true
 			default:
@@ -240,18 +276,51 @@ func (ph *phrase) computeClosures() {
 			}
 		}
 		walk(start)
+		key = key[:0]
+		for _, pc := range list {
+			key = append(key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
+		}
+		if shared, ok := intern[string(key)]; ok {
+			list = shared
+		} else if len(list) > 0 {
+			list = append([]int32(nil), list...) // exact size
+			intern[string(key)] = list
+		}
 		ph.closure[start], ph.accepts[start] = list, accept
+	}
+	closureOf(0)
+	for pc := 0; pc < n; pc++ {
+		switch ph.prog[pc].op {
+		case opWord, opStem, opAny, opNum:
+			if pc+1 < n {
+				closureOf(pc + 1)
+			}
+		}
 	}
 	ph.second = map[string]bool{}
 	for _, pc := range ph.closure[0] {
 		if ph.accepts[pc+1] {
-			ph.anySecond = true
+			if in := ph.prog[pc]; in.op == opWord {
+				if ph.oneWord == nil {
+					ph.oneWord = map[string]bool{}
+				}
+				ph.oneWord[in.key] = true
+			} else {
+				ph.anySecond = true // a stem or a number alone: the program decides
+			}
+			continue
 		}
 		for _, q := range ph.closure[pc+1] {
-			if in := ph.prog[q]; in.op == opWord && !in.fuzzy {
+			switch in := ph.prog[q]; {
+			case in.op == opWord:
 				ph.second[in.key] = true
-			} else {
-				ph.anySecond = true
+				if in.fuzzy {
+					ph.secondFuzzy = append(ph.secondFuzzy, in.key)
+				}
+			case in.op == opStem:
+				ph.secondStem = append(ph.secondStem, in.key)
+			default:
+				ph.anySecond = true // a gap or a number: the program decides
 			}
 		}
 	}
@@ -263,4 +332,178 @@ func (ph *phrase) computeClosures() {
 			ph.firstOther = append(ph.firstOther, pc)
 		}
 	}
+}
+
+// takesSecond reports whether a match can continue with the word k after its first word (when no gap or
+// number can come second): an exact word, a stem, or a long word one typo away.
+func (ph *phrase) takesSecond(k string) bool {
+	if ph.seconds.has(k) {
+		return true
+	}
+	for _, st := range ph.secondStem {
+		if strings.HasPrefix(k, st) {
+			return true
+		}
+	}
+	if len(k) >= fuzzyMinLen-1 {
+		for _, w := range ph.secondFuzzy {
+			if editOne(k, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stateList is a set of consuming instructions a match may be at, and whether the match is complete there.
+type stateList struct {
+	pcs    []int32
+	accept bool
+}
+
+// compact keeps only the consuming instructions, renumbered, and replaces the per-instruction closures by an
+// index into the phrase's distinct state lists (an alternation's words share the list that follows them). The
+// compiled engine stays small this way: most instructions were splits and jumps, and most closures repeats.
+func (ph *phrase) compact() {
+	n := len(ph.prog)
+	renum := make([]int32, n)
+	consuming := 0
+	for _, in := range ph.prog {
+		if in.op == opWord || in.op == opStem || in.op == opAny || in.op == opNum {
+			consuming++
+		}
+	}
+	prog := make([]cinst, 0, consuming)
+	for pc, in := range ph.prog {
+		renum[pc] = -1
+		switch in.op {
+		case opWord, opStem, opAny, opNum:
+			renum[pc] = int32(len(prog))
+			prog = append(prog, cinst{op: in.op, fuzzy: in.fuzzy, key: in.key})
+		}
+	}
+	index := map[string]uint16{}
+	var lists []stateList
+	var key []byte
+	add := func(old []int32, accept bool) (uint16, bool) {
+		key = key[:0]
+		if accept {
+			key = append(key, 1)
+		}
+		pcs := make([]int32, 0, len(old))
+		for _, pc := range old {
+			q := renum[pc]
+			pcs = append(pcs, q)
+			key = append(key, byte(q), byte(q>>8), byte(q>>16), byte(q>>24))
+		}
+		if i, ok := index[string(key)]; ok {
+			return i, true
+		}
+		if len(lists) >= 1<<16 {
+			return 0, false
+		}
+		index[string(key)] = uint16(len(lists))
+		lists = append(lists, stateList{pcs: pcs, accept: accept})
+		return uint16(len(lists) - 1), true
+	}
+	next := make([]uint16, len(prog))
+	for pc := range ph.prog {
+		if q := renum[pc]; q >= 0 {
+			i, ok := add(ph.closure[pc+1], ph.accepts[pc+1])
+			if !ok {
+				panic("phrase too large to compact") // compilePhrase caps phrases far below this
+			}
+			next[q] = i
+		}
+	}
+	for k, pcs := range ph.firstByKey {
+		for _, pc := range pcs {
+			ph.first = append(ph.first, firstEntry{key: k, pc: renum[pc]})
+		}
+	}
+	sort.Slice(ph.first, func(i, j int) bool {
+		if ph.first[i].key != ph.first[j].key {
+			return ph.first[i].key < ph.first[j].key
+		}
+		return ph.first[i].pc < ph.first[j].pc
+	})
+	ph.first = slices.Clip(ph.first)
+	ph.oneWords, ph.seconds = newKeySet(ph.oneWord), newKeySet(ph.second)
+	ph.firstByKey, ph.oneWord, ph.second = nil, nil, nil
+	for i, pc := range ph.firstOther {
+		ph.firstOther[i] = renum[pc]
+	}
+	ph.code, ph.next, ph.lists = prog, next, slices.Clip(lists)
+	ph.prog = nil
+	ph.closure, ph.accepts = nil, nil
+}
+
+// cinst is a compiled, consuming instruction.
+type cinst struct {
+	op    uint8
+	fuzzy bool
+	key   string
+}
+
+// firstEntry is a start instruction and the word it takes.
+type firstEntry struct {
+	key string
+	pc  int32
+}
+
+// firstFor returns the start instructions that take word k.
+func (ph *phrase) firstFor(k string) []firstEntry {
+	f := ph.first
+	i, hi := 0, len(f)
+	if hi > keySetScan {
+		for i < hi { // binary search for the first entry >= k
+			m := int(uint(i+hi) >> 1)
+			if f[m].key < k {
+				i = m + 1
+			} else {
+				hi = m
+			}
+		}
+	} else {
+		for i < len(f) && f[i].key != k {
+			i++
+		}
+	}
+	j := i
+	for j < len(f) && f[j].key == k {
+		j++
+	}
+	return f[i:j]
+}
+
+// keySet is a set of words: a short list scanned in place (smaller than a map, and as fast for the few words
+// most phrases have), or a map for the long ones.
+type keySet struct {
+	list []string
+	m    map[string]bool
+}
+
+const keySetScan = 4
+
+func newKeySet(m map[string]bool) keySet {
+	if len(m) > keySetScan {
+		return keySet{m: m}
+	}
+	var s keySet
+	for k := range m {
+		s.list = append(s.list, k)
+	}
+	return s
+}
+
+func (s keySet) has(k string) bool {
+	if s.m != nil {
+		return s.m[k]
+	}
+	for _, x := range s.list {
+		if len(x) == len(k) && x == k {
+			return true
+		}
+	}
+	return false
 }

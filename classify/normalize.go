@@ -114,7 +114,7 @@ var shorthand = map[string]string{
 	"hasnt": "has not", "hadnt": "had not", "aint": "am not", "im": "i am", "ive": "i have", "youre": "you are",
 	"theyre": "they are", "thats": "that is", "whats": "what is", "itll": "it will",
 	// English SMS and slang.
-	"wanna": "want to", "gonna": "going to", "gotta": "got to", "imma": "i am going to", "ima": "i am going to",
+	"wanna": "want to", "gonna": "going to", "wana": "want to", "gona": "going to", "em": "them", "gotta": "got to", "imma": "i am going to", "ima": "i am going to",
 	"u": "you", "ur": "your", "pls": "please", "plz": "please", "tonite": "tonight", "2nite": "tonight",
 	"idk": "i do not know", "cuz": "because", "coz": "because", "rn": "right now", "kms": "kill myself",
 	"unalive": "kill", "tho": "though", "b4": "before", "nite": "night", "everythin": "everything",
@@ -131,7 +131,7 @@ var shorthand = map[string]string{
 	"g": "je ai", "pri": "pris", "lair": "le air", "dsl": "desole", "vs": "vous", "qd": "quand", "c": "ce est",
 	"capab": "capable", "jpeu": "je peux", "mourrir": "mourir",
 	"jpourrai": "je pourrai", "jpourrais": "je pourrais", "jreviens": "je reviens", "jarrive": "je arrive",
-	"jarrete": "je arrete",
+	"jarrete": "je arrete", "tou": "tout", "medicaman": "medicament", "medicamen": "medicament",
 }
 
 // contractionBase completes the part of an English word before "n't".

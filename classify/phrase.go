@@ -21,23 +21,32 @@ type inst struct {
 	op    uint8
 	fuzzy bool
 	key   string
-	x, y  int
+	x, y  int32
 }
 
 // phrase is one compiled phrase.
 type phrase struct {
-	src        string
-	prog       []inst
-	firstWord  []string // keys a match can start with
-	firstStem  []string // stems a match can start with
-	firstNum   bool     // a match can start with a number (#)
-	maxSpan    int      // most tokens a match can cover
-	closure    [][]int32
-	accepts    []bool
-	firstByKey map[string][]int32 // start instructions by the word they take
-	firstOther []int32            // start instructions to try on any word (stems, typos)
-	second     map[string]bool    // words a match can continue with, unless anySecond
-	anySecond  bool
+	src         string
+	prog        []inst    // while compiling
+	code        []cinst   // compiled: the consuming instructions
+	firstWord   []string  // keys a match can start with
+	firstStem   []string  // stems a match can start with
+	firstNum    bool      // a match can start with a number (#)
+	maxSpan     int       // most tokens a match can cover
+	closure     [][]int32 // while compiling: per instruction, the consuming instructions its empty moves reach
+	accepts     []bool    // while compiling: per instruction, whether they reach the match
+	next        []uint16  // compiled: per consuming instruction, the state list that follows it
+	lists       []stateList
+	firstByKey  map[string][]int32 // while compiling: start instructions by the word they take
+	first       []firstEntry       // compiled: the same, sorted by word
+	firstOther  []int32            // start instructions to try on any word (stems, typos)
+	second      map[string]bool    // words a match can continue with, unless anySecond
+	secondStem  []string           // stems a match can continue with
+	secondFuzzy []string           // words a match can continue with one typo away
+	anySecond   bool
+	oneWord     map[string]bool // while compiling: first words that are a whole match on their own
+	oneWords    keySet          // compiled: the same
+	seconds     keySet          // compiled: second (the words a match can continue with)
 }
 
 // maxGap bounds ~N so that a phrase's span, and so matching time, stays small.
@@ -107,12 +116,12 @@ func compilePhrase(src string) (*phrase, error) {
 		case opNum:
 			ph.firstNum = true
 		case opSplit:
-			if err := walk(in.x); err != nil {
+			if err := walk(int(in.x)); err != nil {
 				return err
 			}
-			return walk(in.y)
+			return walk(int(in.y))
 		case opJmp:
-			return walk(in.x)
+			return walk(int(in.x))
 		case opMatch:
 			return fmt.Errorf("phrase %q: can match no words at all", src)
 		}
@@ -121,6 +130,7 @@ func compilePhrase(src string) (*phrase, error) {
 	if err := walk(0); err != nil {
 		return nil, err
 	}
+	ph.compact()
 	return ph, nil
 }
 
@@ -316,8 +326,8 @@ func (c *phraseCompiler) emit(n *pnode) {
 			split := len(c.prog)
 			c.prog = append(c.prog, inst{op: opSplit})
 			c.prog = append(c.prog, inst{op: opAny})
-			c.prog[split].x = split + 1
-			c.prog[split].y = len(c.prog)
+			c.prog[split].x = int32(split + 1)
+			c.prog[split].y = int32(len(c.prog))
 		}
 	case 3:
 		for _, it := range n.items {
@@ -331,22 +341,22 @@ func (c *phraseCompiler) emit(n *pnode) {
 				break
 			}
 			split := len(c.prog)
-			c.prog = append(c.prog, inst{op: opSplit, x: split + 1})
+			c.prog = append(c.prog, inst{op: opSplit, x: int32(split + 1)})
 			c.emit(it)
 			jumps = append(jumps, len(c.prog))
 			c.prog = append(c.prog, inst{op: opJmp})
-			c.prog[split].y = len(c.prog)
+			c.prog[split].y = int32(len(c.prog))
 		}
 		for _, j := range jumps {
-			c.prog[j].x = len(c.prog)
+			c.prog[j].x = int32(len(c.prog))
 		}
 	case 5:
 		split := len(c.prog)
-		c.prog = append(c.prog, inst{op: opSplit, x: split + 1})
+		c.prog = append(c.prog, inst{op: opSplit, x: int32(split + 1)})
 		for _, it := range n.items {
 			c.emit(it)
 		}
-		c.prog[split].y = len(c.prog)
+		c.prog[split].y = int32(len(c.prog))
 	}
 }
 

@@ -9,7 +9,11 @@ import (
 // "and"/"et" stays in the past, a person who "left" is not an urge that passed, "sans arrêt" is no negation,
 // reported speech does not cancel a third-party report, and teaching, reading lists and film scenes are topic talk.
 func TestReviewContext(t *testing.T) {
-	cases := []struct{ name, text, want, reason string }{
+	cases := []struct {
+		name, text string
+		want       Verdict
+		reason     Reason
+	}{
 		{"and + past verb stays past", "I wrote about the night when I was 19 and wanted to die.", VerdictHold, "past"},
 		{"and + present is a new statement", "When I was 19 I was in hospital and I want to die again now.", VerdictEscalate, ""},
 		{"et + imparfait stays past fr", "Quand j'avais 15 ans et voulais mourir, personne ne le savait.", VerdictHold, "past"},
@@ -33,7 +37,11 @@ func TestReviewContext(t *testing.T) {
 // TestReviewFamilies covers the phrase families added in both languages; each case is worded unlike the
 // messages that revealed the gap.
 func TestReviewFamilies(t *testing.T) {
-	cases := []struct{ name, text, want, reason string }{
+	cases := []struct {
+		name, text string
+		want       Verdict
+		reason     Reason
+	}{
 		{"hoarding en", "I've been putting aside my quetiapine for weeks.", VerdictEscalate, ""},
 		{"hoarding fr", "Je garde mes anxiolytiques depuis deux mois dans un tiroir.", VerdictEscalate, ""},
 		{"time chosen en", "He's away on Friday, that's when I'm going to do it.", VerdictEscalate, ""},
@@ -63,7 +71,11 @@ func TestReviewFamilies(t *testing.T) {
 // TestSafetyNet checks the means-plus-time net: weak alone, a warning with any second signal, and silent when
 // negated or in the past.
 func TestSafetyNet(t *testing.T) {
-	cases := []struct{ name, text, want, reason string }{
+	cases := []struct {
+		name, text string
+		want       Verdict
+		reason     Reason
+	}{
 		{"alone is weak", "I will have the pills with me tonight.", VerdictHold, "weak-alone"},
 		{"with a second signal", "The pills are ready for tonight. Thank you for everything.", VerdictEscalate, ""},
 		{"fr with a second signal", "Les cachets sont prêts pour ce soir. Merci pour tout.", VerdictEscalate, ""},
@@ -75,7 +87,11 @@ func TestSafetyNet(t *testing.T) {
 // runCases classifies each text as a message body (or, written "Subject: ...",
 // as the subject of a bland message) and checks the verdict and, when given,
 // the reason of a suppression.
-func runCases(t *testing.T, cases []struct{ name, text, want, reason string }) {
+func runCases(t *testing.T, cases []struct {
+	name, text string
+	want       Verdict
+	reason     Reason
+}) {
 	t.Helper()
 	c := newTestClassifier(t)
 	for _, tc := range cases {
@@ -102,7 +118,11 @@ func runCases(t *testing.T, cases []struct{ name, text, want, reason string }) {
 
 // TestReviewIdioms keeps ordinary uses of the new violence verbs quiet.
 func TestReviewIdioms(t *testing.T) {
-	runCases(t, []struct{ name, text, want, reason string }{
+	runCases(t, []struct {
+		name, text string
+		want       Verdict
+		reason     Reason
+	}{
 		{"record fr", "Mon frère a encore battu son record au semi-marathon.", VerdictHold, ""},
 		{"typed fr", "Ma mère a tapé la lettre pour la mairie.", VerdictHold, ""},
 	})

@@ -2,6 +2,8 @@ package classify
 
 import (
 	"strings"
+
+	"github.com/boundaryd/boundaryd/classify/mailtext"
 	"unicode/utf8"
 )
 
@@ -12,11 +14,11 @@ const (
 	brkSentence = 2 // . ! ? or a blank line
 )
 
-// Segment labels: which part of a message a line belongs to.
+// Segment labels: which part of a message a line belongs to (mailtext.Segments).
 const (
-	segNew       = 0
-	segQuoted    = 1
-	segSignature = 2
+	segNew       = mailtext.SegNew
+	segQuoted    = mailtext.SegQuoted
+	segSignature = mailtext.SegSignature
 )
 
 // token is one normalised word of a field with where it came from.

@@ -304,9 +304,9 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			res.Verdict = "pass"
 		}
 		it := &item{f: f, msg: msg, res: res}
-		it.h = Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res), Own: own}
+		it.h = Handled{UID: f.UID, Identity: id, Verdict: string(res.Verdict), Rules: ruleNames(res), Own: own}
 		it.rec = store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: validity, UID: f.UID, At: now, Action: store.ActionPassed}
-		it.audit = store.AuditEntry{Time: now, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: res.Verdict, Rules: it.h.Rules}
+		it.audit = store.AuditEntry{Time: now, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: string(res.Verdict), Rules: it.h.Rules}
 		switch res.Verdict {
 		case "escalate":
 			it.rec.Action = store.ActionEscalated
@@ -452,7 +452,7 @@ func (d *Daemon) after(ctx context.Context, it *item) {
 	}
 	it.h.Action = it.rec.Action
 	if m := d.opts.Metrics; m != nil {
-		m.MessageHandled(res.Verdict)
+		m.MessageHandled(string(res.Verdict))
 	}
 	if d.opts.OnHandled != nil {
 		d.opts.OnHandled(it.h)

@@ -64,7 +64,9 @@ func explainOne(e *env, cl *classify.Classifier, name string) *classify.Result {
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return &classify.Result{File: name, Verdict: "hold", Error: fmt.Sprintf("cannot read the file: %v", err)}
+			return &classify.Result{File: name, Verdict: classify.VerdictHold, Level: classify.LevelNone,
+				Matches: []classify.Match{}, Suppressed: []classify.Suppression{}, Frames: []classify.FrameMatch{},
+				Concepts: []classify.Evidence{}, Error: fmt.Sprintf("cannot read the file: %v", err)}
 		}
 		defer f.Close()
 		r = f
@@ -84,16 +86,28 @@ func writeExplanation(w io.Writer, r *classify.Result) {
 	if r.MessageID != "" {
 		fmt.Fprintf(w, "  id:       %s\n", r.MessageID)
 	}
-	fmt.Fprintf(w, "  verdict:  %s — %s\n", strings.ToUpper(r.Verdict), verdictMeaning(r))
+	fmt.Fprintf(w, "  verdict:  %s — %s\n", strings.ToUpper(string(r.Verdict)), verdictMeaning(r))
+	if r.Level != "" {
+		fmt.Fprintf(w, "  level:    %s — %s\n", r.Level, levelMeaning(r.Level))
+	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  problem:  %s\n", r.Error)
 	}
 	for _, m := range r.Matches {
+		if m.Severity == "frame" {
+			continue // shown with the frames below
+		}
 		fmt.Fprintf(w, "  matched:  rule %s", m.Rule)
 		if m.Category != "" {
 			fmt.Fprintf(w, " (%s)", m.Category)
 		}
 		fmt.Fprintf(w, ": %q in the %s: %q\n", m.Phrase, m.Field, m.Excerpt)
+	}
+	for _, f := range r.Frames {
+		fmt.Fprintf(w, "  frame:    %s → %s (%s, within the %s)\n", f.Frame, f.Level, f.Category, f.Scope)
+		for _, e := range f.Evidence {
+			fmt.Fprintf(w, "              %-18s %q in the %s\n", e.Concept, e.Words, e.Field)
+		}
 	}
 	for _, s := range r.Suppressed {
 		fmt.Fprintf(w, "  ignored:  rule %s: %q in the %s: %s", s.Rule, s.Phrase, s.Field, reasonText(s.Reason))
@@ -102,16 +116,39 @@ func writeExplanation(w io.Writer, r *classify.Result) {
 		}
 		fmt.Fprintln(w)
 	}
-	if len(r.Matches) == 0 && len(r.Suppressed) == 0 && r.Sender != "allowed" {
-		fmt.Fprintln(w, "  rules:    nothing matched")
+	if len(r.Concepts) > 0 {
+		fmt.Fprintln(w, "  concepts:")
+		for _, e := range r.Concepts {
+			fmt.Fprintf(w, "              %-18s %q in the %s", e.Concept, e.Words, e.Field)
+			if e.Reason != "" {
+				fmt.Fprintf(w, ": %s", reasonText(e.Reason))
+				if e.Trigger != "" {
+					fmt.Fprintf(w, " (%q)", e.Trigger)
+				}
+			}
+			fmt.Fprintln(w)
+		}
 	}
+	if len(r.Matches) == 0 && len(r.Suppressed) == 0 && len(r.Frames) == 0 && len(r.Concepts) == 0 && r.Sender != "allowed" {
+		fmt.Fprintln(w, "  evidence: none found")
+	}
+}
+
+func levelMeaning(l classify.Level) string {
+	switch l {
+	case classify.LevelPage:
+		return "an emergency: page now"
+	case classify.LevelConcern:
+		return "a risk signal short of an emergency: an early look is advised"
+	}
+	return "no risk signal"
 }
 
 func verdictMeaning(r *classify.Result) string {
 	switch r.Verdict {
-	case "escalate":
+	case classify.VerdictEscalate:
 		return "alert now; the message stays in the inbox, flagged"
-	case "hold":
+	case classify.VerdictHold:
 		return "kept in the hold folder until the next reading window"
 	default:
 		switch r.Sender {
@@ -123,7 +160,7 @@ func verdictMeaning(r *classify.Result) string {
 	}
 }
 
-func reasonText(reason string) string {
+func reasonText(reason classify.Reason) string {
 	switch reason {
 	case "negated":
 		return "negated"
@@ -137,6 +174,16 @@ func reasonText(reason string) string {
 		return "about the past"
 	case "topic":
 		return "talk about a topic, not about the writer now"
+	case "resolved":
+		return "over now, by the writer's account"
+	case "bulk":
+		return "bulk mail or a newsletter"
+	case "ending":
+		return "explained by an ending (therapy ending, a move)"
+	case "weak-alone":
+		return "a weak signal alone"
+	case "informational":
+		return "awareness material, homework or a recovery milestone"
 	}
-	return reason
+	return string(reason)
 }

@@ -1,4 +1,4 @@
-package classify
+package mailtext
 
 import (
 	"bytes"
@@ -12,6 +12,9 @@ import (
 // breaks; quoted history (blockquote, Gmail's gmail_quote, Outlook's divRplyFwdMsg and what follows it, Apple and
 // Thunderbird cite blocks) is written as "> " lines and signature blocks after a "-- " line, so that the plain
 // text quote cutter treats both kinds of mail alike.
+// HTMLText turns an HTML body into text: blocks become lines, quote blocks become "> " lines.
+func HTMLText(data []byte) string { return htmlToText(data) }
+
 func htmlToText(data []byte) string {
 	z := html.NewTokenizer(bytes.NewReader(data))
 	z.SetMaxBuf(len(data) + 4096)

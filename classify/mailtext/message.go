@@ -1,4 +1,4 @@
-package classify
+package mailtext
 
 import (
 	"bufio"
@@ -38,6 +38,9 @@ type Attachment struct {
 	Size      int64  `json:"size"` // bytes as transferred; -1 when unknown
 }
 
+// DefaultMaxText is the text Parse and Assemble keep from one message.
+const DefaultMaxText = defaultMaxTextBytes
+
 // Limits that bound the time and memory spent on one message.
 const (
 	defaultMaxTextBytes = 256 << 10
@@ -53,6 +56,9 @@ const (
 func Parse(r io.Reader) *Message {
 	return parseLimited(r, defaultMaxTextBytes)
 }
+
+// ParseLimited is Parse keeping at most maxText bytes of text.
+func ParseLimited(r io.Reader, maxText int) *Message { return parseLimited(r, maxText) }
 
 func parseLimited(r io.Reader, maxText int) (m *Message) {
 	m = &Message{}

@@ -1,4 +1,4 @@
-package classify
+package mailtext
 
 import (
 	"regexp"
@@ -35,6 +35,19 @@ var (
 	psLine      = regexp.MustCompile(`(?i)^\s*p\.?\s?s\.?\b`)
 )
 
+// Segment says which part of a message a line belongs to.
+type Segment = uint8
+
+// Segments.
+const (
+	SegNew       Segment = 0 // the writer's new text
+	SegQuoted    Segment = 1 // quoted or forwarded earlier mail
+	SegSignature Segment = 2 // a signature block
+)
+
+// Segments labels every line of text (split at "\n") as new, quoted or signature.
+func Segments(text string) []Segment { return segmentLines(text) }
+
 // segmentLines labels every line of text as new, quoted or signature.
 func segmentLines(text string) []uint8 {
 	lines := strings.Split(text, "\n")
@@ -50,7 +63,7 @@ func segmentLines(text string) []uint8 {
 	}
 	inForward := false
 	for i := 0; i < n; i++ {
-		if segs[i] != segNew {
+		if segs[i] != SegNew {
 			continue
 		}
 		l := lines[i]
@@ -62,7 +75,7 @@ func segmentLines(text string) []uint8 {
 			inForward = false
 		}
 		if isQuote(i) {
-			segs[i] = segQuoted
+			segs[i] = SegQuoted
 			continue
 		}
 		if len(l) > 400 || !mayBeMarker(l, i, lines) {
@@ -79,7 +92,7 @@ func segmentLines(text string) []uint8 {
 		}
 		if attrib >= 0 {
 			for k := i; k <= attrib; k++ {
-				segs[k] = segQuoted
+				segs[k] = SegQuoted
 			}
 			// A ">" block follows: only it is quoted, text after it is new (bottom posting).
 			if j := nextNonBlank(attrib + 1); j < n && isQuote(j) {
@@ -129,7 +142,7 @@ func outlookHeader(lines []string, i int) bool {
 
 func markRest(segs []uint8, from int) {
 	for k := from; k < len(segs); k++ {
-		segs[k] = segQuoted
+		segs[k] = SegQuoted
 	}
 }
 
@@ -137,7 +150,7 @@ func markRest(segs []uint8, from int) {
 func finishSignatures(lines []string, segs []uint8) []uint8 {
 	n := len(lines)
 	for i := 0; i < n; i++ {
-		if segs[i] != segNew {
+		if segs[i] != SegNew {
 			continue
 		}
 		l := lines[i]
@@ -147,17 +160,17 @@ func finishSignatures(lines []string, segs []uint8) []uint8 {
 		switch {
 		case sigDash.MatchString(l):
 			// "-- " starts a signature that runs to the next quoted line.
-			for k := i; k < n && segs[k] == segNew; k++ {
+			for k := i; k < n && segs[k] == SegNew; k++ {
 				if psLine.MatchString(lines[k]) {
 					break
 				}
-				segs[k] = segSignature
+				segs[k] = SegSignature
 			}
 		case mobileSig.MatchString(l):
-			segs[i] = segSignature
+			segs[i] = SegSignature
 		case closing.MatchString(l) && looksLikeSignature(lines, segs, i+1):
-			for k := i; k < n && segs[k] == segNew; k++ {
-				segs[k] = segSignature
+			for k := i; k < n && segs[k] == SegNew; k++ {
+				segs[k] = SegSignature
 			}
 		}
 	}
@@ -174,14 +187,14 @@ var (
 // lines that read like a professional signature (titles, services, phone numbers), none in the first person.
 func markNameBlock(lines []string, segs []uint8) {
 	end := len(lines)
-	for end > 0 && (segs[end-1] != segNew || strings.TrimSpace(lines[end-1]) == "") {
-		if segs[end-1] == segQuoted {
+	for end > 0 && (segs[end-1] != SegNew || strings.TrimSpace(lines[end-1]) == "") {
+		if segs[end-1] == SegQuoted {
 			return // only a block that ends the writer's own text
 		}
 		end--
 	}
 	for start := max(0, end-6); start < end-1; start++ {
-		if segs[start] != segNew || !nameLine.MatchString(lines[start]) {
+		if segs[start] != SegNew || !nameLine.MatchString(lines[start]) {
 			continue
 		}
 		ok := true
@@ -190,14 +203,14 @@ func markNameBlock(lines []string, segs []uint8) {
 			if l == "" {
 				continue
 			}
-			if segs[k] != segNew || len([]rune(l)) > 90 || !sigWords.MatchString(l) || firstPerson.MatchString(l) || psLine.MatchString(l) {
+			if segs[k] != SegNew || len([]rune(l)) > 90 || !sigWords.MatchString(l) || firstPerson.MatchString(l) || psLine.MatchString(l) {
 				ok = false
 				break
 			}
 		}
 		if ok {
 			for k := start; k < end; k++ {
-				segs[k] = segSignature
+				segs[k] = SegSignature
 			}
 			return
 		}
@@ -208,7 +221,7 @@ func markNameBlock(lines []string, segs []uint8) {
 // do not speak in the first person (names, titles, phone numbers), nothing that reads like a message.
 func looksLikeSignature(lines []string, segs []uint8, from int) bool {
 	count := 0
-	for k := from; k < len(lines) && segs[k] == segNew; k++ {
+	for k := from; k < len(lines) && segs[k] == SegNew; k++ {
 		l := strings.TrimSpace(lines[k])
 		if l == "" {
 			continue
