@@ -20,6 +20,11 @@ func (c *Classifier) Classify(m *Message) *Result {
 	res.Attachments = m.Attachments
 	res.Error = strings.Join(m.Errors, "; ")
 	res.Sender = c.Route(m.From)
+	if res.Sender == SenderAllowed && m.FromDoubtful {
+		// A From that does not read as one address never bypasses the
+		// rules: routed as if the address were on no allow list.
+		res.Sender = c.routeNotAllowed(m.From)
+	}
 	if res.Sender == SenderAllowed {
 		res.Verdict = VerdictPass
 		return res

@@ -75,6 +75,13 @@ func (c *Classifier) Route(addr string) string {
 			return SenderAllowed
 		}
 	}
+	return c.routeNotAllowed(a)
+}
+
+// routeNotAllowed routes addr by the patients list alone.
+func (c *Classifier) routeNotAllowed(addr string) string {
+	a := strings.ToLower(strings.TrimSpace(addr))
+	a = strings.TrimSuffix(strings.TrimPrefix(a, "<"), ">")
 	for _, p := range c.patients {
 		if p.any || (a != "" && p.match(a)) {
 			return SenderPatient

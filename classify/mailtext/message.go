@@ -29,6 +29,10 @@ type Message struct {
 	Attachments []Attachment
 	Truncated   bool     // text beyond the cap was not examined
 	Errors      []string // what could not be read
+	// FromDoubtful says From could not be read as exactly one address (a
+	// syntax error, or several addresses): From is then a best guess (the
+	// angle address) and must never be trusted as an allowed sender.
+	FromDoubtful bool
 }
 
 // Attachment is a non-text part, named but never read.
@@ -173,6 +177,18 @@ func isFieldLine(l []byte) bool {
 
 var addrRe = regexp.MustCompile(`[A-Za-z0-9._%+\-=']+@[A-Za-z0-9.\-]+`)
 
+// angleRe is an address in angle brackets.
+var angleRe = regexp.MustCompile(`<\s*([A-Za-z0-9._%+\-=']+@[A-Za-z0-9.\-]+)\s*>`)
+
+// angleAddress is the last address in angle brackets in a From field that
+// does not parse, else the first address-looking word.
+func angleAddress(raw string) string {
+	if all := angleRe.FindAllStringSubmatch(raw, -1); len(all) > 0 {
+		return all[len(all)-1][1]
+	}
+	return addrRe.FindString(raw)
+}
+
 // setHeader fills the decoded header fields, falling back to rough extraction when a field is malformed.
 func (m *Message) setHeader(h textproto.Header) {
 	m.Header = mail.Header{Header: message.Header{Header: h}}
@@ -190,8 +206,16 @@ func (m *Message) setHeader(h textproto.Header) {
 	if addrs, err := m.Header.AddressList("From"); err == nil && len(addrs) > 0 {
 		m.From = strings.ToLower(addrs[0].Address)
 		m.FromName = addrs[0].Name
+		if len(addrs) > 1 {
+			m.FromDoubtful = true
+			m.Errors = append(m.Errors, fmt.Sprintf("from: %d addresses; the sender is not trusted as allowed", len(addrs)))
+		}
 	} else if raw := m.Header.Get("From"); raw != "" {
-		m.From = strings.ToLower(addrRe.FindString(raw))
+		// "partner@example.org <eve@attacker.example>" does not parse: the
+		// address that mail would be answered to is the one in angle
+		// brackets, not the words before it.
+		m.FromDoubtful = true
+		m.From = strings.ToLower(angleAddress(raw))
 		if name, _, ok := strings.Cut(raw, "<"); ok {
 			if dec, err := m.Header.Text("From"); err == nil {
 				name, _, _ = strings.Cut(dec, "<")
@@ -199,7 +223,7 @@ func (m *Message) setHeader(h textproto.Header) {
 			m.FromName = strings.Trim(strings.TrimSpace(name), `"`)
 		}
 		if err != nil {
-			m.Errors = append(m.Errors, fmt.Sprintf("from: %v", err))
+			m.Errors = append(m.Errors, fmt.Sprintf("from: %v; the sender is not trusted as allowed", err))
 		}
 	}
 	if d, err := m.Header.Date(); err == nil {
