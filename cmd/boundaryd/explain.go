@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/boundaryd/boundaryd/classify"
+	"github.com/boundaryd/boundaryd/internal/safetext"
 )
 
 func cmdExplain(_ context.Context, e *env, args []string) int {
@@ -76,22 +77,27 @@ func explainOne(e *env, cl *classify.Classifier, name string) *classify.Result {
 	return res
 }
 
+// writeExplanation prints r for a person at a terminal. Everything the
+// message's author chose (display name, address, Message-ID, what the
+// parser said about them) goes through safetext, so an ESC or CR in a
+// display name cannot drive the terminal or forge a line; quoted values
+// (%q) escape them already.
 func writeExplanation(w io.Writer, r *classify.Result) {
-	fmt.Fprintf(w, "%s\n", r.File)
-	from := r.From
+	fmt.Fprintf(w, "%s\n", safetext.OneLine(r.File, 0))
+	from := safetext.OneLine(r.From, 0)
 	if r.FromName != "" {
-		from = fmt.Sprintf("%s <%s>", r.FromName, r.From)
+		from = fmt.Sprintf("%s <%s>", safetext.OneLine(r.FromName, 200), from)
 	}
 	fmt.Fprintf(w, "  from:     %s (%s)\n", from, r.Sender)
 	if r.MessageID != "" {
-		fmt.Fprintf(w, "  id:       %s\n", r.MessageID)
+		fmt.Fprintf(w, "  id:       %s\n", safetext.OneLine(r.MessageID, 300))
 	}
 	fmt.Fprintf(w, "  verdict:  %s — %s\n", strings.ToUpper(string(r.Verdict)), verdictMeaning(r))
 	if r.Level != "" {
 		fmt.Fprintf(w, "  level:    %s — %s\n", r.Level, levelMeaning(r.Level))
 	}
 	if r.Error != "" {
-		fmt.Fprintf(w, "  problem:  %s\n", r.Error)
+		fmt.Fprintf(w, "  problem:  %s\n", safetext.OneLine(r.Error, 0))
 	}
 	for _, m := range r.Matches {
 		if m.Severity == "frame" {

@@ -61,3 +61,21 @@ func TestRulesDumpLexicons(t *testing.T) {
 		t.Errorf("rules --dump --set frames: exit %d\n%.300s", code, out)
 	}
 }
+
+// TestExplainWritesNoTerminalControls: a display name carrying ESC and CR
+// (RFC 2047 lets a sender put any byte there) reaches the terminal as
+// plain spaces, never as a control sequence or a forged line.
+func TestExplainWritesNoTerminalControls(t *testing.T) {
+	msg := "From: =?utf-8?q?Ana=1B]0;pwned=07=1B[2J=0D=0Averdict:__PASS?= <ana@example.org>\r\n" +
+		"Message-ID: <x\x1b[31m@y>\r\nTo: dr@example.org\r\nSubject: hi\r\n\r\nhello\r\n"
+	code, out, errOut := cli(t, msg, "explain", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.ContainsAny(out, "\x1b\r\x07") {
+		t.Errorf("explain wrote control characters: %q", out)
+	}
+	if strings.Contains(out, "\nverdict:") {
+		t.Errorf("a display name forged a line of the explanation:\n%s", out)
+	}
+}
