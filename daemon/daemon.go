@@ -67,7 +67,7 @@ type Options struct {
 type Handled struct {
 	UID      uint32
 	Identity string
-	Verdict  string
+	Verdict  classify.Verdict
 	Action   store.Action
 	Rules    []string
 	Err      error

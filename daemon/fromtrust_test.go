@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/boundaryd/boundaryd/classify"
 	"github.com/boundaryd/boundaryd/internal/testimap"
 )
 
@@ -19,7 +20,7 @@ func TestMalformedFromDoesNotBypassTheAllowList(t *testing.T) {
 	srv.deliver("INBOX", []byte(fmt.Sprintf("From: partner@example.org <eve@attacker.example>\r\nTo: therapist@example.org\r\nSubject: tonight\r\nMessage-ID: <forged-from@t>\r\n\r\n%s\r\n", emergencyBody)))
 	srv.deliver("INBOX", []byte(fmt.Sprintf("From: Partner <partner@example.org>\r\nTo: therapist@example.org\r\nSubject: tonight\r\nMessage-ID: <real-partner@t>\r\n\r\n%s\r\n", emergencyBody)))
 	hs := e.waitHandled(2)
-	verdicts := map[uint32]string{}
+	verdicts := map[uint32]classify.Verdict{}
 	for _, h := range hs {
 		verdicts[h.UID] = h.Verdict
 	}

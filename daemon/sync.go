@@ -135,17 +135,6 @@ func Identity(messageID string, header []byte) string {
 	return strings.Trim(messageID, "<> ") + "#" + hex.EncodeToString(sum[:12])
 }
 
-func toClassifyParts(ps []imapwatch.Part) []classify.Part {
-	out := make([]classify.Part, len(ps))
-	for i, p := range ps {
-		out[i] = classify.Part{
-			Path: p.Path, MediaType: p.MediaType, Charset: p.Charset, Encoding: p.Encoding,
-			Disposition: p.Disposition, Filename: p.Filename, Size: p.Size, Body: p.Body, Truncated: p.Truncated,
-		}
-	}
-	return out
-}
-
 // isServerRefusal tells a NO/BAD about one message (the server will refuse
 // again: log it and go on) from a broken connection (reconnect and retry).
 func isServerRefusal(err error) bool {
@@ -282,7 +271,7 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			// removing it: not ours to touch.
 			continue
 		}
-		msg := classify.Assemble(f.Header, toClassifyParts(f.Parts))
+		msg := classify.Assemble(f.Header, f.Parts)
 		msg.Errors = append(msg.Errors, f.Errors...) // what the fetch could not read in full
 		id := Identity(msg.MessageID, f.Header)
 		prev, seen, err := d.st.Handled(id)
@@ -301,15 +290,14 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 		}
 		res := d.cl.Classify(msg)
 		if own {
-			res.Verdict = "pass"
+			res.Verdict = classify.VerdictPass
 		}
 		it := &item{f: f, msg: msg, res: res}
-		it.h = Handled{UID: f.UID, Identity: id, Verdict: string(res.Verdict), Rules: ruleNames(res), Own: own}
-		it.rec = store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: validity, UID: f.UID, At: now, Action: store.ActionPassed}
+		it.h = Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res), Own: own}
+		it.rec = store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: validity, UID: f.UID, At: now, Action: actionFor(res.Verdict)}
 		it.audit = store.AuditEntry{Time: now, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: string(res.Verdict), Rules: it.h.Rules}
 		switch res.Verdict {
-		case "escalate":
-			it.rec.Action = store.ActionEscalated
+		case classify.VerdictEscalate:
 			it.alert = &notify.Alert{
 				Key: id, MessageID: msg.MessageID, FromName: res.FromName, FromAddr: res.From,
 				Received: receivedAt(f, msg), Rules: it.h.Rules, Categories: res.Categories,
@@ -318,8 +306,7 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			if d.cfg.Emergency.IncludeExcerpt && len(res.Matches) > 0 {
 				it.alert.Excerpt = res.Matches[0].Excerpt
 			}
-		case "hold":
-			it.rec.Action = store.ActionHeld
+		case classify.VerdictHold:
 			it.resumeCopy = seen && prev.InFlight && prev.Action == store.ActionHeld && !s.Caps().Move
 		}
 		items = append(items, it)
@@ -511,11 +498,7 @@ func (d *Daemon) reconcile(ctx context.Context, s *imapwatch.Session) error {
 		}
 		d.log.Info("settled an action interrupted by a disconnection", "action", r.Action, "found_in", where)
 		if d.opts.OnHandled != nil {
-			verdict := "hold"
-			if r.Action == store.ActionEscalated {
-				verdict = "escalate"
-			}
-			d.opts.OnHandled(Handled{UID: r.UID, Identity: r.ID, Verdict: verdict, Action: r.Action})
+			d.opts.OnHandled(Handled{UID: r.UID, Identity: r.ID, Verdict: verdictOf(r.Action), Action: r.Action})
 		}
 	}
 	_, err := s.SelectInbox(ctx)

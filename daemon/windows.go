@@ -208,7 +208,7 @@ func (d *Daemon) listHeld(ctx context.Context, s *imapwatch.Session) ([]heldMess
 		}
 		uids = uids[n:]
 		for _, f := range fs {
-			msg := classify.Assemble(f.Header, toClassifyParts(f.Parts))
+			msg := classify.Assemble(f.Header, f.Parts)
 			msg.Errors = append(msg.Errors, f.Errors...)
 			out = append(out, heldMessage{f: f, msg: msg, res: d.cl.Classify(msg), id: Identity(msg.MessageID, f.Header), validity: sel.UIDValidity})
 		}

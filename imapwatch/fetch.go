@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/boundaryd/boundaryd/classify/mailtext"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 )
@@ -33,28 +34,11 @@ type Fetched struct {
 	Errors []string
 }
 
-// Part is one leaf of the MIME tree. Body is set only for text/plain and
+// Part is one leaf of the MIME tree, the one type from the fetch to the
+// classifier (mailtext.Part). Fetch sets Body only for text/plain and
 // text/html parts that are not attachments; it holds the bytes as stored,
 // still in Encoding (base64, quoted-printable...) and Charset.
-type Part struct {
-	Path        string // IMAP section path, e.g. "1.2"
-	MediaType   string // lower case, e.g. "text/plain"
-	Charset     string
-	Encoding    string // Content-Transfer-Encoding, lower case
-	Disposition string // "inline", "attachment" or ""
-	Filename    string
-	Size        int64 // encoded size on the server
-	Body        []byte
-	Truncated   bool // Body holds only the start of the part (or nothing: past the per-message cap)
-}
-
-// IsText reports whether the part is a body text worth classifying.
-func (p Part) IsText() bool {
-	if p.MediaType != "text/plain" && p.MediaType != "text/html" {
-		return false
-	}
-	return p.Disposition != "attachment" && p.Filename == ""
-}
+type Part = mailtext.Part
 
 // Fetch reads the given UIDs of the selected mailbox with BODY.PEEK (no
 // \Seen): first header (a partial range of MaxHeaderBytes), structure,

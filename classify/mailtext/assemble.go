@@ -26,6 +26,14 @@ type Part struct {
 	Truncated   bool   // the fetch was cut short (partial FETCH)
 }
 
+// IsText reports whether the part is a body text worth classifying.
+func (p Part) IsText() bool {
+	if p.MediaType != "text/plain" && p.MediaType != "text/html" {
+		return false
+	}
+	return p.Disposition != "attachment" && p.Filename == ""
+}
+
 // Assemble builds the same Message as Parse from a partial IMAP fetch: the header bytes and the message's parts,
 // of which only the text ones carry a body. Within a multipart/alternative group (siblings under the same
 // parent path) the plain text version is kept when there is one. Like Parse it never fails.
