@@ -45,6 +45,7 @@ type Metrics struct {
 	signIn    string
 
 	hold holdTracker // hold.go
+	net  netMetrics  // safetynet.go
 }
 
 // NewMetrics returns metrics with the Go runtime and process collectors
@@ -114,6 +115,7 @@ func NewMetrics(c clock.Clock) *Metrics {
 		m.handled, m.alerts, m.latency, m.reconnects, m.sessionUp, m.sessionSince,
 		m.held, m.lastWindow, m.windows, m.outbox, m.alertFailing, m.broken,
 	)
+	m.net.register(m.reg)
 	m.downSince = c.Now()
 	m.sessionSince.Set(unixSeconds(m.downSince))
 	return m
