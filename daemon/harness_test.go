@@ -103,6 +103,8 @@ type envOpts struct {
 	holdFolder   string // default "Held"
 	// emergencyYAML is added to the emergency section (two-space indent).
 	emergencyYAML string
+	// windowsYAML is added to the reading_windows section (pauses).
+	windowsYAML string
 }
 
 func testConfig(t *testing.T, srv server, sink *smtpsink.Sink, hook *webhookSink, o envOpts) *config.Config {
@@ -146,14 +148,14 @@ senders:
 reading_windows:
   timezone: Europe/Paris
   schedule: ["0 18 * * TUE"]
-emergency:
+%semergency:
   alerts:
     - type: smtp
       to: ["pager@example.net"]
     - type: webhook
       url: %s
 %sstate_dir: %s
-%s`, srv.Port(), srv.User(), o.holdFolder, o.backlog, sink.Port(), o.patients, hook.url, o.emergencyYAML, o.stateDir, o.extraYAML)
+%s`, srv.Port(), srv.User(), o.holdFolder, o.backlog, sink.Port(), o.patients, o.windowsYAML, hook.url, o.emergencyYAML, o.stateDir, o.extraYAML)
 	cfg, probs, err := config.Parse("test.yaml", []byte(y))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, strings.Join(probs.Lines(), "\n"))

@@ -50,6 +50,8 @@ type safetyNet struct {
 	checked chan struct{}
 	// reviews are the emergency.review times.
 	reviews *schedule.Windows
+	// recheck belongs to the inbox pass (verifyFlags).
+	recheck recheck
 }
 
 func newSafetyNet() *safetyNet {
@@ -129,6 +131,9 @@ func (d *Daemon) queuePage(tx *store.Tx, it *item, now time.Time) (bool, error) 
 		if len(budget.Sent) >= max || mine >= perSenderCap(max) {
 			if budget.Over == 0 {
 				budget.OverSince = now
+				if budget.OverAlert, err = json.Marshal(*it.alert); err != nil {
+					return false, fmt.Errorf("encoding the page: %w", err)
+				}
 			}
 			budget.Over++
 			d.log.Warn("page cap reached: message flagged, counted for the summary page", "max_pages_per_hour", max, "over", budget.Over)
@@ -204,13 +209,13 @@ func (d *Daemon) nextPageAction() (time.Time, error) {
 }
 
 // summaryAt is when the summary of the pages over the cap goes out: when
-// the hour's budget has room again.
+// the hour that hit the cap is over (an hour after its oldest page), so at
+// most one summary an hour.
 func (d *Daemon) summaryAt(b store.PageBudget) time.Time {
-	max := d.cfg.Emergency.MaxPagesPerHour
-	if len(b.Sent) < max || max <= 0 {
+	if len(b.Sent) == 0 {
 		return b.OverSince
 	}
-	return b.Sent[len(b.Sent)-max].At.Add(time.Hour)
+	return b.Sent[0].At.Add(time.Hour)
 }
 
 // checkPages reads the open pages' flags in the inbox (one UID FETCH
@@ -379,7 +384,11 @@ func (d *Daemon) sendDue() error {
 							return err
 						}
 						p.Backup, p.NextRepeat = true, time.Time{}
-						d.log.Warn("page still not acknowledged after its repeats; backup channels told", "repeats", p.Repeats, "backup", d.disp.Targets(notify.LevelPage, notify.GroupBackup))
+						if backup := d.disp.Targets(notify.LevelPage, notify.GroupBackup); len(backup) > 0 {
+							d.log.Warn("page still not acknowledged after its repeats; backup channels told", "repeats", p.Repeats, "backup", backup)
+						} else {
+							d.log.Warn("page still not acknowledged after its repeats; no backup channel configured", "repeats", p.Repeats)
+						}
 						d.audit(tx, store.AuditEntry{Time: now, Kind: store.AuditPage, Key: p.Key + "#backup", Sender: p.Sender, Verdict: "backup", Count: p.Repeats})
 						if m := d.opts.Metrics; m != nil {
 							m.PageToBackup()
@@ -419,10 +428,14 @@ func (d *Daemon) summaryDue(tx *store.Tx, now time.Time) (bool, error) {
 	if at := d.summaryAt(b); now.Before(at) {
 		return false, nil
 	}
-	a := notify.Alert{
-		Key: fmt.Sprintf("summary#%d", b.OverSince.UnixNano()), Mailbox: d.cfg.IMAP.Inbox,
-		Lang: string(d.cfg.Language), Received: b.OverSince, More: b.Over, Rules: []string{},
+	// The first message over the cap, and how many more.
+	a := notify.Alert{Mailbox: d.cfg.IMAP.Inbox, Lang: string(d.cfg.Language), Received: b.OverSince}
+	if len(b.OverAlert) > 0 {
+		if err := json.Unmarshal(b.OverAlert, &a); err != nil {
+			return false, fmt.Errorf("the summary page: %w", err)
+		}
 	}
+	a.Key, a.More, a.Count = fmt.Sprintf("summary#%d", now.UnixNano()), b.Over-1, 1
 	if _, err := d.disp.EnqueueTx(tx, a, d.pageGroups(now, notify.GroupPrimary)...); err != nil {
 		return false, err
 	}
@@ -432,7 +445,7 @@ func (d *Daemon) summaryDue(tx *store.Tx, now time.Time) (bool, error) {
 		m.PagesFolded(b.Over)
 	}
 	b.Sent = append(b.Sent, store.BudgetEntry{At: now})
-	b.Over, b.OverSince = 0, time.Time{}
+	b.Over, b.OverSince, b.OverAlert = 0, time.Time{}, nil
 	return true, tx.SetPageBudget(b)
 }
 
@@ -501,4 +514,91 @@ func (d *Daemon) pageTimer(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// safetyNetRetention is how long finished pages and noticed concerns are
+// kept (their history lines stay for the audit retention).
+const safetyNetRetention = 30 * 24 * time.Hour
+
+// pruneSafetyNet removes pages and concerns finished long ago.
+func (d *Daemon) pruneSafetyNet() {
+	cutoff := d.clock.Now().Add(-safetyNetRetention)
+	var n int
+	err := d.locked(func() error {
+		return d.st.Update(func(tx *store.Tx) (err error) {
+			n, err = tx.PruneSafetyNet(cutoff)
+			return err
+		})
+	})
+	if err != nil {
+		d.log.Error("pruning pages and concerns failed; retrying tomorrow", "err", err)
+	} else if n > 0 {
+		d.log.Info("pruned finished pages and concerns", "count", n)
+	}
+}
+
+// recheckPasses is for how many inbox passes an escalated message's flag
+// is read back.
+const recheckPasses = 20
+
+// verifyFlags reads back the flags of the escalated messages of the last
+// recheckPasses passes (one UID FETCH FLAGS) and flags again any that lost
+// \Flagged. On Dovecot 2.3 maildir, while another process delivers to the
+// inbox, about one STORE in 250 to 500 was seen to be lost (the message
+// unflagged afterwards, over IMAP too), and not always at once; every
+// escalated message must stay flagged whatever its page became (grouped,
+// capped). It runs in the inbox pass, which imapwatch calls from one
+// goroutine.
+func (d *Daemon) verifyFlags(ctx context.Context, s *imapwatch.Session, items []*item) error {
+	sel := s.Selected()
+	r := &d.net.recheck
+	if r.session != s || r.validity != sel.UIDValidity {
+		*r = recheck{session: s, validity: sel.UIDValidity, uids: map[uint32]int{}}
+	}
+	r.pass++
+	for _, it := range items {
+		if it.rec.Action == store.ActionEscalated {
+			r.uids[it.f.UID] = r.pass
+		}
+	}
+	var uids []uint32
+	for uid, pass := range r.uids {
+		if r.pass-pass >= recheckPasses {
+			delete(r.uids, uid)
+			continue
+		}
+		uids = append(uids, uid)
+	}
+	if len(uids) == 0 {
+		return nil
+	}
+	slices.Sort(uids)
+	flags, err := s.Flags(ctx, uids)
+	if err != nil {
+		return err
+	}
+	for _, uid := range uids {
+		fl, present := flags[uid]
+		if !present {
+			delete(r.uids, uid) // moved or deleted: the therapist's doing
+			continue
+		}
+		if slices.Contains(fl, string(imap.FlagFlagged)) || slices.Contains(fl, string(imap.FlagSeen)) {
+			continue // flagged, or read (and perhaps unflagged) by the therapist
+		}
+		d.log.Warn("an escalated message lost its flag; flagging it again", "uid", uid)
+		if err := s.Flag(ctx, uid, true); err != nil && !isServerRefusal(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// recheck is the escalated messages whose flag verifyFlags reads back: UID
+// to the pass that escalated it, for one session and UIDVALIDITY.
+type recheck struct {
+	session  *imapwatch.Session
+	validity uint32
+	pass     int
+	uids     map[uint32]int
 }

@@ -20,9 +20,12 @@ import (
 // reading_windows.timezone) one early-look notice per sender goes to the
 // channels that take the concern level: who wrote, when, which rules (the
 // excerpt only with include_excerpt), never the content. The therapist who
-// wants to read them at that moment releases them with a POST to
-// /release/<token> on the health server (the token is the notice's, kept in
-// the concern records and shown by `boundaryd history --json`), or with
+// wants to read them at that moment opens the hold folder (the notice says
+// where to look; moved back by hand, a message is never held again), or
+// POSTs to /release/<token> on the health server, which moves that notice's
+// messages back to the inbox (the token is the notice's, 128 random bits,
+// kept in the concern records; the notice text cannot carry the link until
+// the endpoint has a configured public address), or runs
 // `boundaryd digest --now`, which releases everything held.
 
 // queueConcern records a held message's concern in the batch's transaction.

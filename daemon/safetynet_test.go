@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/boundaryd/boundaryd/classify"
 	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/health"
 	"github.com/boundaryd/boundaryd/internal/testimap"
@@ -241,6 +242,34 @@ func TestStorm(t *testing.T) {
 			e := startEnv(t, srv, envOpts{clock: clk, emergencyYAML: "  group_wait: 2m\n  max_pages_per_hour: 6\n"})
 			e.waitReady()
 			const n = 500
+			// Posts are timed as they arrive, while the storm is still
+			// being delivered.
+			type timed struct {
+				b  map[string]any
+				at time.Time
+			}
+			posts := make(chan timed, 10000)
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() {
+				for {
+					select {
+					case b := <-e.hook.C:
+						posts <- timed{b, time.Now()}
+					case <-stop:
+						return
+					}
+				}
+			}()
+			next := func(what string) timed {
+				select {
+				case p := <-posts:
+					return p
+				case <-time.After(waitLimit):
+					t.Fatalf("no %s within %s", what, waitLimit)
+				}
+				return timed{}
+			}
 			var second []byte
 			var secondAt time.Time
 			for i := range n {
@@ -254,19 +283,19 @@ func TestStorm(t *testing.T) {
 			var secondLatency time.Duration
 			stormPosts := 0
 			for secondLatency == 0 {
-				b := waitPost(t, e, e.hook, "second sender's page")
-				if b["from"] == "real@patients.example" {
-					secondLatency = time.Since(secondAt)
+				p := next("second sender's page")
+				if p.b["from"] == "real@patients.example" {
+					secondLatency = p.at.Sub(secondAt)
 				} else {
 					stormPosts++
 				}
 			}
 			e.waitHandled(n + 1)
 			clk.Advance(2 * time.Minute) // group_wait ends: one grouped page
-			grouped := waitPost(t, e, e.hook, "grouped page")
+			grouped := next("grouped page").b
 			stormPosts++
 			quiet(t, e)
-			stormPosts += len(e.hook.C)
+			stormPosts += len(posts)
 			smtpStorm := 0
 			for _, m := range e.smtp.Messages() {
 				if strings.Contains(string(m.Data), "storm@patients.example") {
@@ -289,11 +318,17 @@ func TestStorm(t *testing.T) {
 			}
 			t.Logf("storm of %d: %d webhook pages and %d SMTP pages for the storm's sender (grouped count %v), %d of %d flagged; second sender's page delivered %v after its mail",
 				n, stormPosts, smtpStorm, grouped["count"], flagged, n+1, secondLatency.Round(time.Millisecond))
+			t.Logf("flags found lost and set again: %d", strings.Count(e.logs.String(), "lost its flag"))
 			if stormPosts > 3 || smtpStorm > 3 {
 				t.Errorf("too many pages for one sender: %d webhook, %d SMTP", stormPosts, smtpStorm)
 			}
 			if flagged != n+1 {
 				t.Errorf("%d flagged, want %d", flagged, n+1)
+				for _, m := range srv.Messages("INBOX") {
+					if !m.HasFlag(`\Flagged`) {
+						t.Logf("not flagged: uid %d flags %v %s; over IMAP: %v", m.UID, m.Flags, messageIDOf(m.Raw), imapFlags(t, srv, m.UID))
+					}
+				}
 			}
 			if secondLatency > 5*time.Second {
 				t.Errorf("second sender's page took %v", secondLatency)
@@ -366,4 +401,126 @@ func TestActionLinks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHourlyCap: with max_pages_per_hour 2 (so 1 per sender), a second
+// message of one sender and a third sender's message get no page of their
+// own; all four are flagged, and once the hour is over one summary page
+// names the first of them and says 1 more is flagged.
+func TestHourlyCap(t *testing.T) {
+	srv := memServer{testimap.StartMem(t, testimap.MemOptions{Mailboxes: []string{"Held"}})}
+	clk := clock.NewFake(safetyStart)
+	e := startEnv(t, srv, envOpts{clock: clk, emergencyYAML: "  group_wait: 0s\n  max_pages_per_hour: 2\n"})
+	e.waitReady()
+	for _, from := range []string{"a@patients.example", "a@patients.example", "b@patients.example", "c@patients.example"} {
+		raw := newMail(from, "help "+from, emergencyBody)
+		srv.deliver("INBOX", raw)
+		e.waitMessage(raw)
+	}
+	var from []any
+	for range 2 {
+		from = append(from, waitPost(t, e, e.hook, "page")["from"])
+	}
+	clk.Advance(time.Hour)
+	summary := waitPost(t, e, e.hook, "summary page")
+	quiet(t, e)
+	flagged := 0
+	for _, m := range srv.Messages("INBOX") {
+		if m.HasFlag(`\Flagged`) {
+			flagged++
+		}
+	}
+	t.Logf("cap 2/hour: pages from %v, then a summary from %v with more=%v; %d of 4 flagged; %d other posts", from, summary["from"], summary["more"], flagged, len(e.hook.C))
+	if fmt.Sprint(from) != "[a@patients.example b@patients.example]" || summary["more"] != float64(1) || summary["from"] != "a@patients.example" || flagged != 4 || len(e.hook.C) != 0 {
+		t.Errorf("cap: pages %v, summary %v, flagged %d", from, summary, flagged)
+	}
+}
+
+// TestCoverDuringPause: during a pause, a page and its repeat go to the
+// pause's cover channel too; after the pause, a page does not.
+func TestCoverDuringPause(t *testing.T) {
+	srv := memServer{testimap.StartMem(t, testimap.MemOptions{Mailboxes: []string{"Held"}})}
+	clk := clock.NewFake(safetyStart) // Wednesday 2 December
+	cover := startWebhook(t)
+	e := startEnv(t, srv, envOpts{clock: clk, emergencyYAML: "  repeat_after: 20s\n  repeat: 1\n", windowsYAML: fmt.Sprintf(
+		"  pauses:\n    - from: 2026-11-30\n      to: 2026-12-02\n      cover:\n        - type: webhook\n          url: %s\n", cover.url)})
+	e.waitReady()
+	srv.deliver("INBOX", newMail("Bob Stone <bob@patients.example>", "tonight", emergencyBody))
+	waitPost(t, e, e.hook, "page")
+	if b := waitPost(t, e, cover, "cover page"); b["repeat"] != float64(0) {
+		t.Errorf("cover page: %v", b)
+	}
+	clk.Advance(20 * time.Second)
+	waitPost(t, e, e.hook, "repeat")
+	if b := waitPost(t, e, cover, "cover repeat"); b["repeat"] != float64(1) {
+		t.Errorf("cover repeat: %v", b)
+	}
+	clk.Advance(24 * time.Hour) // Thursday: the pause is over
+	srv.deliver("INBOX", newMail("Ann Lee <ann@patients.example>", "tonight", emergencyBody))
+	waitPost(t, e, e.hook, "page after the pause")
+	quiet(t, e)
+	t.Logf("pause: cover got the page and its repeat; after the pause %d post(s) to cover", len(cover.C))
+	if len(cover.C) != 0 {
+		t.Errorf("cover still paged after the pause")
+	}
+}
+
+func TestLevelOf(t *testing.T) {
+	for _, c := range []struct {
+		res  classify.Result
+		want level
+	}{
+		{classify.Result{Verdict: "escalate"}, levelPage},
+		{classify.Result{Verdict: "hold"}, levelNone},
+		{classify.Result{Verdict: "hold", Suppressed: []classify.Suppression{{Reason: "past"}}}, levelConcern},
+		{classify.Result{Verdict: "hold", Suppressed: []classify.Suppression{{Reason: "negated"}}}, levelConcern},
+		{classify.Result{Verdict: "hold", Suppressed: []classify.Suppression{{Reason: "quoted"}, {Reason: "idiom"}}}, levelNone},
+		{classify.Result{Verdict: "hold", Matches: []classify.Match{{Rule: "weak"}}}, levelConcern},
+		{classify.Result{Verdict: "pass", Suppressed: []classify.Suppression{{Reason: "past"}}}, levelNone},
+	} {
+		if got := levelOf(&c.res); got != c.want {
+			t.Errorf("levelOf(%+v) = %s, want %s", c.res, got, c.want)
+		}
+	}
+}
+
+func TestAckFromFlags(t *testing.T) {
+	p := store.Page{}
+	if how := ackFromFlags(&p, nil, true); how != "" || p.SeenFlagged {
+		t.Errorf("not yet flagged: %q", how)
+	}
+	if how := ackFromFlags(&p, []string{`\Flagged`}, true); how != "" || !p.SeenFlagged {
+		t.Errorf("flagged: %q", how)
+	}
+	if how := ackFromFlags(&p, nil, true); how != AckUnflagged {
+		t.Errorf("unflagged: %q", how)
+	}
+	if how := ackFromFlags(&p, []string{`\Flagged`, `\Seen`}, true); how != AckRead {
+		t.Errorf("read: %q", how)
+	}
+	if how := ackFromFlags(&p, nil, false); how != AckMoved {
+		t.Errorf("gone: %q", how)
+	}
+}
+
+// imapFlags reads a message's flags over IMAP, as a mail client sees them.
+func imapFlags(t *testing.T, srv deliverer, uid uint32) []imap.Flag {
+	c, err := imapclient.DialInsecure(fmt.Sprintf("%s:%d", srv.Host(), srv.Port()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(srv.User(), srv.Password()).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var set imap.UIDSet
+	set.AddNum(imap.UID(uid))
+	msgs, err := c.Fetch(set, &imap.FetchOptions{Flags: true, UID: true}).Collect()
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("fetch flags: %v %v", msgs, err)
+	}
+	return msgs[0].Flags
 }

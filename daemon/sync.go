@@ -93,6 +93,9 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 	if err := d.scan(ctx, s, sel.UIDValidity, hwm); err != nil {
 		return err
 	}
+	if err := d.verifyFlags(ctx, s, nil); err != nil {
+		return err
+	}
 	if err := d.checkPages(ctx, s); err != nil {
 		return err
 	}
@@ -222,6 +225,9 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 		d.disp.Kick()
 	}
 	if err := d.act(ctx, s, items); err != nil {
+		return err
+	}
+	if err := d.verifyFlags(ctx, s, items); err != nil {
 		return err
 	}
 	if err := d.locked(func() error {

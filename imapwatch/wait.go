@@ -54,18 +54,14 @@ func (s *Session) drainEvents() {
 	}
 }
 
-// pendingNewMail returns a queued EventNewMail (else a queued EventFlags),
-// dropping other queued news.
+// pendingNewMail returns a queued EventNewMail, dropping other queued news.
 func (s *Session) pendingNewMail() (Event, bool) {
 	var found Event
 	ok := false
 	for {
 		select {
 		case ev := <-s.events:
-			switch {
-			case ev.Kind == EventNewMail:
-				found, ok = ev, true
-			case ev.Kind == EventFlags && !ok:
+			if ev.Kind == EventNewMail {
 				found, ok = ev, true
 			}
 		default:

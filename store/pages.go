@@ -68,6 +68,9 @@ type PageBudget struct {
 	// the last summary; OverSince is when the first of them came.
 	Over      int       `json:"over,omitempty"`
 	OverSince time.Time `json:"over_since,omitzero"`
+	// OverAlert is the first of them, as its page would have been
+	// (notify's encoding): the summary page names it.
+	OverAlert json.RawMessage `json:"over_alert,omitempty"`
 }
 
 // BudgetEntry is one page of the budget.
