@@ -104,6 +104,13 @@ func (d *Daemon) queuePage(tx *store.Tx, it *item, now time.Time) (bool, error) 
 		// Re-handled after a crash: the page exists, its alert is queued.
 		return false, err
 	}
+	if prev, ok, err := tx.Handled(it.rec.ID); err != nil {
+		return false, err
+	} else if ok && prev.InFlight && prev.Action == store.ActionEscalated {
+		// Re-handled after a crash: written in the transaction that
+		// folded or counted it, so folding it again would count it twice.
+		return false, nil
+	}
 	pages, err := tx.Pages()
 	if err != nil {
 		return false, err
