@@ -61,6 +61,12 @@ type Options struct {
 	Watchdog Watchdog
 	// OnPrune, when set, is called after each daily prune of the state.
 	OnPrune func(store.Pruned, error)
+	// OnReview, when set, is called after each emergency.review time with
+	// the number of early-look notices queued (often 0).
+	OnReview func(at time.Time, notices int)
+	// OnPageAcknowledged, when set, is called after a page's
+	// acknowledgement is recorded.
+	OnPageAcknowledged func(store.Page)
 }
 
 // Handled describes one message the daemon dealt with.
@@ -103,6 +109,8 @@ type Daemon struct {
 	delivering sync.Mutex
 	// acker queues and paces acknowledgements.
 	acker *acker
+	// net is the safety net's signals (pages.go, review.go).
+	net   *safetyNet
 	ready sync.Once
 	// batch is the current fetch batch size: halved after a failed fetch
 	// (a flaky link that always breaks mid-batch must still make
@@ -136,7 +144,7 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.System()
 	}
-	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, cl: cl, st: st, self: selfAddresses(cfg), clock: opts.Clock, batch: opts.BatchSize, acker: newAcker()}
+	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, cl: cl, st: st, self: selfAddresses(cfg), clock: opts.Clock, batch: opts.BatchSize, acker: newAcker(), net: newSafetyNet()}
 	if d.secret, err = st.Secret(); err != nil {
 		return nil, err
 	}
@@ -152,6 +160,11 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 	d.windows, err = schedule.New(cfg.ReadingWindows.Schedule, cfg.Location, pauses)
 	if err != nil {
 		return nil, fmt.Errorf("reading_windows: %w", err)
+	}
+	if len(cfg.Emergency.Review) > 0 {
+		if d.net.reviews, err = schedule.New(cfg.Emergency.Review, cfg.Location, nil); err != nil {
+			return nil, fmt.Errorf("emergency.review: %w", err)
+		}
 	}
 	groups, err := d.channelGroups()
 	if err != nil {
@@ -172,6 +185,9 @@ func New(cfg *config.Config, st *store.Store, opts Options) (*Daemon, error) {
 	}
 	return d, nil
 }
+
+// Reviews exposes the compiled emergency.review times (nil without any).
+func (d *Daemon) Reviews() *schedule.Windows { return d.net.reviews }
 
 // Windows exposes the compiled reading windows.
 func (d *Daemon) Windows() *schedule.Windows { return d.windows }
@@ -402,8 +418,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}()
 	imapOpts, watchdog := d.withWatchdog(d.IMAPOptions())
+	imapOpts.Wake = d.net.wake
 	started := d.clock.Now()
-	wg.Add(5)
+	wg.Add(7)
+	go func() {
+		defer wg.Done()
+		d.pageTimer(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		d.reviewLoop(ctx, started)
+	}()
 	go func() {
 		defer wg.Done()
 		d.windowLoop(ctx)

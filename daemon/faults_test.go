@@ -497,6 +497,8 @@ senders:
 reading_windows:
   schedule: ["0 18 * * TUE"]
 emergency:
+  group_wait: 0s
+  max_pages_per_hour: 100000
   alerts:
 %sstate_dir: %s
 `, cfg.IMAP.Port, cfg.IMAP.Username, pw, cfg.SMTP.Port, cfg.SMTP.From, alerts.String(), cfg.StateDir)

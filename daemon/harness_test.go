@@ -101,6 +101,10 @@ type envOpts struct {
 	patients     string // YAML list, default ["*@patients.example"]
 	clock        clock.Clock
 	holdFolder   string // default "Held"
+	// emergencyYAML is added to the emergency section (two-space indent).
+	emergencyYAML string
+	// windowsYAML is added to the reading_windows section (pauses).
+	windowsYAML string
 }
 
 func testConfig(t *testing.T, srv server, sink *smtpsink.Sink, hook *webhookSink, o envOpts) *config.Config {
@@ -116,6 +120,13 @@ func testConfig(t *testing.T, srv server, sink *smtpsink.Sink, hook *webhookSink
 	}
 	if o.holdFolder == "" {
 		o.holdFolder = "Held"
+	}
+	// Tests of other behaviours count one alert per emergency: no
+	// repeats, no grouping and no hourly cap unless a test asks for them.
+	for _, def := range []string{"repeat: 0", "group_wait: 0s", "max_pages_per_hour: 100000"} {
+		if key, _, _ := strings.Cut(def, ":"); !strings.Contains(o.emergencyYAML, key+":") {
+			o.emergencyYAML += "  " + def + "\n"
+		}
 	}
 	t.Setenv("BD_TEST_IMAP_PW", srv.Password())
 	y := fmt.Sprintf(`imap:
@@ -137,14 +148,14 @@ senders:
 reading_windows:
   timezone: Europe/Paris
   schedule: ["0 18 * * TUE"]
-emergency:
+%semergency:
   alerts:
     - type: smtp
       to: ["pager@example.net"]
     - type: webhook
       url: %s
-state_dir: %s
-%s`, srv.Port(), srv.User(), o.holdFolder, o.backlog, sink.Port(), o.patients, hook.url, o.stateDir, o.extraYAML)
+%sstate_dir: %s
+%s`, srv.Port(), srv.User(), o.holdFolder, o.backlog, sink.Port(), o.patients, o.windowsYAML, hook.url, o.emergencyYAML, o.stateDir, o.extraYAML)
 	cfg, probs, err := config.Parse("test.yaml", []byte(y))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, strings.Join(probs.Lines(), "\n"))

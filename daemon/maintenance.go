@@ -31,6 +31,7 @@ func (d *Daemon) maintain(ctx context.Context, from time.Time) {
 		} else {
 			d.log.Info("pruned the state", "audit_entries", p.Audit, "delivered_alert_keys", p.Delivered)
 		}
+		d.pruneSafetyNet()
 		if d.opts.OnPrune != nil {
 			d.opts.OnPrune(p, err)
 		}

@@ -93,6 +93,12 @@ func (d *Daemon) sync(ctx context.Context, s *imapwatch.Session) error {
 	if err := d.scan(ctx, s, sel.UIDValidity, hwm); err != nil {
 		return err
 	}
+	if err := d.verifyFlags(ctx, s, nil); err != nil {
+		return err
+	}
+	if err := d.checkPages(ctx, s); err != nil {
+		return err
+	}
 	if m := d.opts.Metrics; m != nil {
 		if st, err := s.Status(ctx, d.cfg.IMAP.HoldFolder); err == nil {
 			m.SetHeld(int(st.NumMessages))
@@ -186,12 +192,11 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 		}
 		if err := d.st.Update(func(tx *store.Tx) error {
 			for _, it := range items {
-				if it.alert != nil {
-					if _, err := d.disp.EnqueueTx(tx, *it.alert, notify.GroupPrimary); err != nil {
-						return err
-					}
-					alerts = true
+				queued, err := d.queueSafetyNet(tx, it)
+				if err != nil {
+					return err
 				}
+				alerts = alerts || queued
 				if it.rec.Action != store.ActionPassed {
 					if err := tx.MarkHandled(inFlight(it.rec)); err != nil {
 						return err
@@ -214,6 +219,9 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 		d.disp.Kick()
 	}
 	if err := d.act(ctx, s, items); err != nil {
+		return err
+	}
+	if err := d.verifyFlags(ctx, s, items); err != nil {
 		return err
 	}
 	if err := d.locked(func() error {
@@ -295,7 +303,7 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 		it := &item{f: f, msg: msg, res: res}
 		it.h = Handled{UID: f.UID, Identity: id, Verdict: res.Verdict, Rules: ruleNames(res), Own: own}
 		it.rec = store.Record{ID: id, Mailbox: d.cfg.IMAP.Inbox, UIDValidity: validity, UID: f.UID, At: now, Action: actionFor(res.Verdict)}
-		it.audit = store.AuditEntry{Time: now, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: string(res.Verdict), Rules: it.h.Rules}
+		it.audit = store.AuditEntry{Time: now, Kind: store.AuditMessage, Key: id, Sender: res.From, Verdict: string(res.Verdict), Level: string(levelOf(res)), Rules: it.h.Rules}
 		switch res.Verdict {
 		case classify.VerdictEscalate:
 			it.alert = &notify.Alert{
@@ -440,6 +448,7 @@ func (d *Daemon) after(ctx context.Context, it *item) {
 	it.h.Action = it.rec.Action
 	if m := d.opts.Metrics; m != nil {
 		m.MessageHandled(string(res.Verdict))
+		m.MessageLevel(string(levelOf(res)))
 	}
 	if d.opts.OnHandled != nil {
 		d.opts.OnHandled(it.h)

@@ -227,7 +227,7 @@ func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window 
 		return nil, nil
 	}
 	entries := make([]digest.Entry, 0, len(held))
-	for _, h := range held {
+	for _, h := range concernsFirst(held) {
 		e := digest.Entry{
 			FromName: h.res.FromName, From: h.res.From, Subject: h.res.Subject,
 			Received: receivedAt(h.f, h.msg), Snippet: h.res.Snippet,

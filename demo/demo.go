@@ -52,7 +52,10 @@ type Outcome struct {
 	Acks                    int // acknowledgements sent
 	Windows                 int // reading windows delivered with a digest
 	Released                int
-	Inbox, HoldFolder       int // messages in each folder at the end
+	// Notices are the early-look notices for concerns; PagesRead the pages
+	// acknowledged by the therapist opening the message.
+	Notices, PagesRead int
+	Inbox, HoldFolder  int // messages in each folder at the end
 }
 
 const (
@@ -68,7 +71,8 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if o.Step < 0 {
 		o.Step = 0
 	}
-	r := &runner{o: o, out: o.Out, handled: make(chan daemon.Handled, 100), windows: make(chan daemon.WindowResult, 10)}
+	r := &runner{o: o, out: o.Out, handled: make(chan daemon.Handled, 100), windows: make(chan daemon.WindowResult, 10),
+		reviews: make(chan int, 100), acks: make(chan store.Page, 10)}
 	return r.run(ctx)
 }
 
@@ -79,7 +83,10 @@ type runner struct {
 	loc     *time.Location
 	handled chan daemon.Handled
 	windows chan daemon.WindowResult
-	sink    *smtpsink.Sink // the SMTP relay: what the daemon sends arrives on sink.C
+	reviews chan int        // early-look notices queued at each review time
+	acks    chan store.Page // pages acknowledged
+	addr    string          // the embedded IMAP server
+	sink    *smtpsink.Sink  // the SMTP relay: what the daemon sends arrives on sink.C
 
 	mu      sync.Mutex
 	outcome Outcome
@@ -144,6 +151,13 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 		OnHandled: func(h daemon.Handled) { r.handled <- h },
 		OnReady:   func() { close(ready) },
 		OnWindow:  func(w daemon.WindowResult) { r.windows <- w },
+		OnReview:  func(_ time.Time, n int) { r.reviews <- n },
+		OnPageAcknowledged: func(p store.Page) {
+			select {
+			case r.acks <- p:
+			default:
+			}
+		},
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -151,7 +165,9 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 
 	r.say("boundaryd demo — a week of Dr Agostini's mail, in about twenty seconds.")
 	r.say("Reading windows: Tuesdays 18:00 and Saturdays 10:00 (Paris). Patients: everyone but the partner.")
-	r.say("Emergencies page the therapist at once; everything else waits for the next window.\n")
+	r.say("Emergencies page the therapist at once, again every 15 minutes until she opens the message;")
+	r.say("a worrying sign below an emergency gets a quiet early look at 08:00 or 19:00; everything else waits for the next window.\n")
+	r.addr = imapLn.Addr().String()
 
 	dctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -187,8 +203,8 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	r.mu.Unlock()
 
 	r.say("\nEnd of the week: %d messages in the inbox, %d waiting in Boundary/Held for Tuesday.", inbox, held)
-	r.say("%d held, %d escalated (%d alert mails sent), %d left alone; %d acknowledgements; %d reading windows.",
-		out.Held, out.Escalated, out.Alerts, out.Passed, out.Acks, out.Windows)
+	r.say("%d held, %d escalated (%d alert mails sent, %d opened at once so never repeated), %d left alone; %d early-look notice(s); %d acknowledgements; %d reading windows.",
+		out.Held, out.Escalated, out.Alerts, out.PagesRead, out.Passed, out.Notices, out.Acks, out.Windows)
 	if r.o.Serve {
 		r.say("\nThe IMAP server stays up until you press Ctrl-C:")
 		r.say("  server   127.0.0.1 port %d, no encryption (local only)", imapLn.Addr().(*net.TCPAddr).Port)
@@ -208,6 +224,8 @@ func (r *runner) play(ctx context.Context, start time.Time, deliver func(context
 	end := start.Add(7 * 24 * time.Hour)
 	windows := d.Windows()
 	next := windows.Next(start)
+	reviews := d.Reviews()
+	nextReview := reviews.Next(start)
 	i := 0
 	for now := start; now.Before(end); {
 		if ctx.Err() != nil {
@@ -215,6 +233,15 @@ func (r *runner) play(ctx context.Context, start time.Time, deliver func(context
 		}
 		target := now.Add(step)
 		for {
+			if !nextReview.IsZero() && !nextReview.After(target) && (next.IsZero() || nextReview.Before(next)) &&
+				(i >= len(week) || !start.Add(week[i].at).Before(nextReview)) {
+				r.clock.Set(nextReview)
+				if err := r.narrateReview(ctx); err != nil {
+					return err
+				}
+				nextReview = reviews.Next(nextReview)
+				continue
+			}
 			if i < len(week) {
 				t := start.Add(week[i].at)
 				if !t.After(target) && (next.IsZero() || t.Before(next)) {
@@ -263,6 +290,9 @@ func (r *runner) deliverEvent(ctx context.Context, i int, t time.Time, deliver f
 
 const waitLimit = 15 * time.Second
 
+// bound is the real-time limit of one of the demo's own waits.
+func bound() <-chan time.Time { return time.After(waitLimit) }
+
 // narrateHandled waits for the daemon to handle the message whose identity
 // starts with prefix (other messages, such as the digests it appended
 // itself, are not part of the story).
@@ -294,6 +324,9 @@ func (r *runner) narrateHandled(ctx context.Context, prefix string) error {
 	// Wait for what the daemon sends about it, so the story reads in order.
 	if h.Verdict == "escalate" {
 		if err := r.waitMail(ctx, "alert"); err != nil {
+			return err
+		}
+		if err := r.readOnPhone(ctx, strings.TrimSuffix(prefix, "#")); err != nil {
 			return err
 		}
 	}
@@ -328,7 +361,7 @@ func (r *runner) narrateWindow(ctx context.Context) error {
 }
 
 // sent is a mail boundaryd sent by SMTP.
-type sent struct{ kind, to, text string }
+type sent struct{ kind, to, subject, text string }
 
 // waitMail waits for the daemon's next mail of that kind and tells it.
 func (r *runner) waitMail(ctx context.Context, kind string) error {
@@ -344,6 +377,11 @@ func (r *runner) waitMail(ctx context.Context, kind string) error {
 			defer r.mu.Unlock()
 			switch kind {
 			case "alert":
+				if strings.HasPrefix(m.subject, "Early look") {
+					r.outcome.Notices++
+					r.say("           → the early-look notice, as the therapist receives it:\n%s", indent(m.text, "    ~ "))
+					break
+				}
 				r.outcome.Alerts++
 				r.say("           → the alert, as the therapist's phone receives it:\n%s", indent(m.text, "    ! "))
 			case "auto-reply":
@@ -372,7 +410,8 @@ func parseSent(data []byte) sent {
 		b, _ := io.ReadAll(io.LimitReader(p.Body, 8192))
 		text = string(b)
 	}
-	return sent{kind: m.Header.Get("X-Boundary-Kind"), to: m.Header.Get("To"), text: text}
+	subject, _ := m.Header.Subject()
+	return sent{kind: m.Header.Get("X-Boundary-Kind"), to: m.Header.Get("To"), subject: subject, text: text}
 }
 
 func displayName(from string) string {
@@ -456,6 +495,7 @@ emergency:
   alerts:
     - type: smtp
       to: ["+33600000000@sms.demo.example"]
+      levels: [page, concern]
 auto_reply:
   enabled: true
   once_per: 72h

@@ -54,6 +54,8 @@ func playWeek(t *testing.T, monday time.Time) {
 		Acks:      5, // not the newsletter, not Ana's second within 72 h, not the emergencies
 		Windows:   2, // Tuesday 18:00 and Saturday 10:00
 		Released:  6,
+		Notices:   1, // Tom's Monday evening message (a concern), at Tuesday 08:00
+		PagesRead: 2, // both emergencies opened on the phone at once: acknowledged, never repeated
 		// The 10 messages and 2 digests, less Tom's Sunday message, which
 		// waits for the next Tuesday.
 		Inbox:      11,

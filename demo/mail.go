@@ -40,9 +40,9 @@ var week = []event{
 		at: 12*time.Hour + 5*time.Minute, from: "Tom Becker <tom.becker@demo.example>",
 		subject: "After Thursday",
 		body: "Hi,\n\nI keep thinking about what we said on Thursday. It's been a heavy week and I cried in the car " +
-			"twice, but I'm not in any danger, please don't worry — I just needed to put it into words somewhere.\n\n" +
+			"twice. Last year I wanted to die, but now I am better.\n\n" +
 			"See you next week,\nTom",
-		about: "sad, but explicitly not in danger",
+		about: "a worrying sign from the past, below an emergency: a concern",
 	},
 	{
 		at: 23*time.Hour + 30*time.Minute, from: "Mental Health Weekly <news@mhweekly.demo.example>",

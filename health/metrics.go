@@ -46,6 +46,7 @@ type Metrics struct {
 	state     string
 
 	hold holdTracker // hold.go
+	net  netMetrics  // safetynet.go
 }
 
 // NewMetrics returns metrics with the Go runtime and process collectors
@@ -115,6 +116,7 @@ func NewMetrics(c clock.Clock) *Metrics {
 		m.handled, m.alerts, m.latency, m.reconnects, m.sessionUp, m.sessionSince,
 		m.held, m.lastWindow, m.windows, m.outbox, m.alertFailing, m.broken,
 	)
+	m.net.register(m.reg)
 	m.downSince = c.Now()
 	m.sessionSince.Set(unixSeconds(m.downSince))
 	return m

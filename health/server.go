@@ -16,6 +16,9 @@ type Server struct {
 	Metrics *Metrics     // required
 	Checker *Checker     // required
 	Logger  *slog.Logger // nil: slog.Default()
+	// Actions, when set, serves POST /ack/<token> and /release/<token>
+	// (actions.go).
+	Actions Actions
 }
 
 // Bounded so that a stuck or malicious client cannot hold connections open
@@ -40,6 +43,7 @@ func (s *Server) logger() *slog.Logger {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	s.routeActions(mux)
 	metrics := s.Metrics.Handler()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		s.refreshAlerts()

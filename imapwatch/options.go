@@ -98,6 +98,10 @@ type Options struct {
 	// folder exists at the start of a session: err is nil when it does, the
 	// server's refusal otherwise (health).
 	OnHoldFolder func(err error)
+	// Wake, when set, ends a Wait early with EventRefresh each time a value
+	// arrives: the caller's own deadline (a page's repeat time, measured on
+	// its clock) makes the watch run its handler then, as news would.
+	Wake <-chan struct{}
 }
 
 func (o Options) withDefaults() Options {

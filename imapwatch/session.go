@@ -103,6 +103,12 @@ func (s *Session) clientOptions() *imapclient.Options {
 		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Expunge: func(uint32) { s.notify(Event{Kind: EventExpunge}) },
+			// A FETCH nobody asked for tells of flags changed by another
+			// client (read, unflagged): the watcher checks its open pages.
+			Fetch: func(m *imapclient.FetchMessageData) {
+				_, _ = m.Collect()
+				s.notify(Event{Kind: EventFlags})
+			},
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				if data.NumMessages != nil {
 					s.notify(Event{Kind: EventNewMail, NumMessages: *data.NumMessages})

@@ -17,6 +17,9 @@ const (
 	// EventRefresh: nothing announced, but IDLE was refreshed or a poll
 	// interval passed; a rescan is cheap and catches anything missed.
 	EventRefresh
+	// EventFlags: the server told of a message's flags changing (another
+	// client read, unflagged or deleted it).
+	EventFlags
 )
 
 func (k EventKind) String() string {
@@ -27,6 +30,8 @@ func (k EventKind) String() string {
 		return "expunge"
 	case EventRefresh:
 		return "refresh"
+	case EventFlags:
+		return "flags"
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
@@ -106,6 +111,7 @@ wait:
 		select {
 		case ev = <-s.events:
 		case <-refresh.C:
+		case <-s.opts.Wake:
 		case <-s.c.Closed():
 			waitErr = s.closedErr("imap idle")
 		case <-ctx.Done():
@@ -146,10 +152,12 @@ func (s *Session) poll(ctx context.Context) (Event, error) {
 			step = s.opts.KeepAlive
 		}
 		if step > 0 {
-			if closed, err := s.opts.sleep(ctx, step, s.c.Closed()); closed {
+			if closed, woken, err := s.opts.sleepOrWake(ctx, step, s.c.Closed()); closed {
 				return Event{}, s.closedErr("imap poll")
 			} else if err != nil {
 				return Event{}, err
+			} else if woken {
+				return Event{Kind: EventRefresh}, nil
 			}
 		}
 		if err := s.Noop(ctx); err != nil {

@@ -12,6 +12,11 @@ import (
 const (
 	AuditMessage = "message" // one per handled message
 	AuditWindow  = "window"  // one per delivered reading window
+	// AuditPage: a page acknowledged, repeated, sent to the backup
+	// channels, grouped, or a summary page (Verdict says which).
+	AuditPage = "page"
+	// AuditConcern: a concern recorded, noticed or released early.
+	AuditConcern = "concern"
 )
 
 // AuditEntry is one line of history. It never holds message content: no
@@ -21,10 +26,12 @@ type AuditEntry struct {
 	Time time.Time `json:"time"`
 	Kind string    `json:"kind"` // AuditMessage or AuditWindow
 	// Key is the message identity, linking later alert and window deliveries.
-	Key     string   `json:"key,omitempty"`
-	Sender  string   `json:"sender,omitempty"`
-	Verdict string   `json:"verdict,omitempty"`
-	Rules   []string `json:"rules,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Sender  string `json:"sender,omitempty"`
+	Verdict string `json:"verdict,omitempty"`
+	// Level is a message's safety level: page, concern or none.
+	Level string   `json:"level,omitempty"`
+	Rules []string `json:"rules,omitempty"`
 	// Alerts lists each channel's accepted delivery of this message's alert.
 	Alerts []AlertDelivery `json:"alerts,omitempty"`
 	// AlertsFailed lists the channels that refused this message's alert

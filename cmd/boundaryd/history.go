@@ -95,11 +95,18 @@ func writeHistory(w io.Writer, entries []store.AuditEntry, loc *time.Location) {
 	}
 	for _, en := range entries {
 		t := en.Time.In(loc).Format("2006-01-02 15:04")
-		if en.Kind == store.AuditWindow {
+		switch en.Kind {
+		case store.AuditWindow:
 			fmt.Fprintf(w, "%s  reading window %s: %d message(s)\n", t, en.Window, en.Count)
+			continue
+		case store.AuditPage, store.AuditConcern:
+			fmt.Fprintf(w, "%s  %s\n", t, safetyNetLine(en))
 			continue
 		}
 		fmt.Fprintf(w, "%s  %-9s %s", t, en.Verdict, en.Sender)
+		if en.Level != "" && en.Level != "none" {
+			fmt.Fprintf(w, "  level: %s", en.Level)
+		}
 		if len(en.Rules) > 0 {
 			fmt.Fprintf(w, "  rules: %s", strings.Join(en.Rules, ", "))
 		}
@@ -111,4 +118,28 @@ func writeHistory(w io.Writer, entries []store.AuditEntry, loc *time.Location) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// safetyNetLine says in words what a page or concern entry records.
+func safetyNetLine(en store.AuditEntry) string {
+	who := en.Sender
+	switch v := en.Verdict; {
+	case strings.HasPrefix(v, "acknowledged:"):
+		return fmt.Sprintf("page acknowledged (%s) %s, after %d repeat(s)", strings.TrimPrefix(v, "acknowledged:"), who, en.Count)
+	case v == "repeated":
+		return fmt.Sprintf("page repeated (repeat %d) %s: not yet acknowledged", en.Count, who)
+	case v == "backup":
+		return fmt.Sprintf("page sent to the backup channels %s, after %d repeat(s)", who, en.Count)
+	case v == "grouped":
+		return fmt.Sprintf("grouped page %s: %d messages in one alert", who, en.Count)
+	case v == "summary":
+		return fmt.Sprintf("summary page: %d more flagged without a page of their own (hourly cap)", en.Count)
+	case v == "concern":
+		return fmt.Sprintf("concern   %s  rules: %s (held; early-look notice at the next review time)", who, strings.Join(en.Rules, ", "))
+	case v == "noticed":
+		return fmt.Sprintf("early-look notice %s: %d held message(s)", who, en.Count)
+	case v == "released-early":
+		return fmt.Sprintf("%d held message(s) of a concern released early", en.Count)
+	}
+	return en.Kind + " " + en.Verdict + " " + who
 }

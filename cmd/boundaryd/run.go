@@ -64,7 +64,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		if len(cfg.Emergency.Alerts) > 0 {
 			checker.Alerts = d.Dispatcher()
 		}
-		srv := &health.Server{Metrics: metrics, Checker: checker, Logger: log}
+		srv := &health.Server{Metrics: metrics, Checker: checker, Logger: log, Actions: d}
 		ln, err := srv.Listen(ctx, cfg.HTTP.Listen)
 		if err != nil {
 			log.Error("cannot listen for health and metrics", "listen", cfg.HTTP.Listen, "err", err)
