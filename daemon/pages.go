@@ -190,14 +190,11 @@ func (d *Daemon) nextPageAction() (time.Time, error) {
 		}
 	}
 	err := d.st.View(func(tx *store.Tx) error {
-		pages, err := tx.Pages()
+		pages, err := tx.OpenPages()
 		if err != nil {
 			return err
 		}
 		for _, p := range pages {
-			if !p.Open() {
-				continue
-			}
 			earliest(p.NextRepeat)
 			if p.Folded > p.FoldedSent {
 				earliest(p.FirstSent.Add(d.cfg.Emergency.GroupWait.D()))
@@ -233,9 +230,9 @@ func (d *Daemon) checkPages(ctx context.Context, s *imapwatch.Session) error {
 	sel := s.Selected()
 	var open []store.Page
 	if err := d.st.View(func(tx *store.Tx) error {
-		pages, err := tx.Pages()
+		pages, err := tx.OpenPages()
 		for _, p := range pages {
-			if p.Open() && p.Mailbox == sel.Name && p.UIDValidity == sel.UIDValidity {
+			if p.Mailbox == sel.Name && p.UIDValidity == sel.UIDValidity {
 				open = append(open, p)
 			}
 		}
@@ -348,14 +345,11 @@ func (d *Daemon) sendDue() error {
 	queued := false
 	err := d.locked(func() error {
 		return d.st.Update(func(tx *store.Tx) error {
-			pages, err := tx.Pages()
+			pages, err := tx.OpenPages()
 			if err != nil {
 				return err
 			}
 			for _, p := range pages {
-				if !p.Open() {
-					continue
-				}
 				a, err := pageAlert(p)
 				if err != nil {
 					return err

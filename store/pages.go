@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -162,6 +163,12 @@ func (tx *Tx) Pages() ([]Page, error) {
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].FirstSent.Before(out[j].FirstSent) })
 	return out, err
+}
+
+// OpenPages is Pages without the acknowledged ones.
+func (tx *Tx) OpenPages() ([]Page, error) {
+	pages, err := tx.Pages()
+	return slices.DeleteFunc(pages, func(p Page) bool { return !p.Open() }), err
 }
 
 // PruneSafetyNet removes pages acknowledged or finished before cutoff and

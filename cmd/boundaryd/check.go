@@ -80,16 +80,19 @@ func loadConfigWarn(e *env, path string, warnings bool) *config.Config {
 // password source can be read now; runCommands also runs password commands.
 func loadWithSecrets(e *env, path string, runCommands bool) *config.Config {
 	cfg := loadConfigWarn(e, path, true)
-	if cfg == nil {
-		return nil
-	}
-	probs := &config.Problems{File: cfg.File}
-	cfg.CheckSecrets(probs, runCommands)
-	printProblems(e.stderr, probs)
-	if probs.Errors() {
+	if cfg == nil || !secretsReadable(e, cfg, runCommands) {
 		return nil
 	}
 	return cfg
+}
+
+// secretsReadable checks that every password source of cfg can be read,
+// printing each problem; runCommands also runs password commands.
+func secretsReadable(e *env, cfg *config.Config, runCommands bool) bool {
+	probs := &config.Problems{File: cfg.File}
+	cfg.CheckSecrets(probs, runCommands)
+	printProblems(e.stderr, probs)
+	return !probs.Errors()
 }
 
 func printProblems(w io.Writer, p *config.Problems) {

@@ -41,10 +41,7 @@ func cmdTestAlert(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "boundaryd test-alert: %v\n", err)
 		return exitFailure
 	}
-	probs := &config.Problems{File: cfg.File}
-	cfg.CheckSecrets(probs, true)
-	printProblems(e.stderr, probs)
-	if probs.Errors() {
+	if !secretsReadable(e, cfg, true) {
 		return exitFailure
 	}
 	results, err := sendTestAlert(ctx, e, cfg, daemon.Options{Clock: e.clock}, *timeout)
