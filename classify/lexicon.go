@@ -251,6 +251,8 @@ func (lx *lexicon) compileFrame(fs frameSpec) (frameDef, error) {
 	switch Level(fs.Level) {
 	case LevelPage, LevelConcern:
 		fd.level = Level(fs.Level)
+	case LevelNone:
+		fallthrough
 	default:
 		return fd, fmt.Errorf("frame %s: level %q (want page or concern)", fs.Name, fs.Level)
 	}

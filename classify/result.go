@@ -40,6 +40,22 @@ const (
 	ReasonInformational Reason = "informational" // awareness material, a recovery milestone, therapy homework
 )
 
+// Concern reports whether evidence suppressed for this reason is still a
+// risk signal about the writer (a concern, and a near-miss in the digest):
+// a negation, the past, a story about someone... softened, not gone. Text
+// that is not the writer's own words now (quoted, a signature, bulk mail,
+// informational material) or an idiom is not. This is the one answer the
+// classifier's level, the daemon and the digest share.
+func (r Reason) Concern() bool {
+	switch r {
+	case ReasonQuoted, ReasonSignature, ReasonBulk, ReasonIdiom, ReasonInformational:
+		return false
+	case ReasonNegated, ReasonPast, ReasonResolved, ReasonTopic, ReasonEnding, ReasonWeakAlone:
+		return true
+	}
+	return true // an unknown reason: err towards an early look
+}
+
 // Match is a rule occurrence, or a page-level evidence frame, that counts.
 type Match struct {
 	Rule     string `json:"rule"`

@@ -49,6 +49,7 @@ func (c *Classifier) decide(res *Result, ev *evidence, fired []firedFrame, field
 			if level == LevelNone {
 				level = LevelConcern
 			}
+		case LevelNone: // frames are page or concern (the lexicon refuses others)
 		}
 	}
 	for i := range ev.hits {
@@ -73,13 +74,7 @@ func (c *Classifier) decide(res *Result, ev *evidence, fired []firedFrame, field
 
 // concernReason says which suppressed rule matches still leave a concern: the words were the writer's own but
 // negated, past, resolved, about a topic, explained by an ending, or weak alone.
-func concernReason(r Reason) bool {
-	switch r {
-	case ReasonQuoted, ReasonSignature, ReasonBulk, ReasonIdiom, ReasonInformational:
-		return false
-	}
-	return true
-}
+func concernReason(r Reason) bool { return r.Concern() }
 
 func (lx *lexicon) evidenceOf(h *conceptHit) Evidence {
 	return Evidence{Concept: lx.concepts[h.concept].name, Field: h.field.name, Words: wordsOf(h), Reason: h.reason, Trigger: h.trigger}

@@ -9,8 +9,8 @@ import (
 // consistent with the verdict the daemon acts on (its own messages and
 // allowed senders pass: none). A result without a level (built by hand)
 // gets one from its evidence: an escalation is a page; a held message with
-// a match that did not escalate, or a near-miss such as a negation or the
-// past (see notNearMiss), is a concern.
+// a match that did not escalate, or a near-miss (classify.Reason.Concern), is a
+// concern.
 func levelOf(r *classify.Result) classify.Level {
 	switch r.Verdict {
 	case classify.VerdictEscalate:
@@ -26,25 +26,13 @@ func levelOf(r *classify.Result) classify.Level {
 			return classify.LevelConcern
 		}
 		for _, s := range r.Suppressed {
-			if !notNearMiss(s.Reason) {
+			if s.Reason.Concern() {
 				return classify.LevelConcern
 			}
 		}
 	case classify.VerdictPass:
 	}
 	return classify.LevelNone
-}
-
-// notNearMiss: quoted history, signatures and mailing lists are not what
-// the patient wrote now (the digest leaves them out of its near-misses
-// too); an idiom ("this job is killing me") and a topic (an article about
-// suicide) are not a risk signal about the writer.
-func notNearMiss(reason classify.Reason) bool {
-	switch reason {
-	case classify.ReasonQuoted, classify.ReasonSignature, classify.ReasonBulk, classify.ReasonIdiom, classify.ReasonTopic:
-		return true
-	}
-	return false
 }
 
 // concernsFirst returns held with the concerns first, each group in its

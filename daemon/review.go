@@ -56,7 +56,7 @@ func (d *Daemon) queueConcern(tx *store.Tx, it *item, now time.Time) error {
 func concernRules(it *item) []string {
 	out := slices.Clone(it.h.Rules)
 	for _, s := range it.res.Suppressed {
-		if notNearMiss(s.Reason) {
+		if !s.Reason.Concern() {
 			continue
 		}
 		if r := s.Rule + " (" + string(s.Reason) + ")"; !slices.Contains(out, r) {

@@ -316,6 +316,7 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 			}
 		case classify.VerdictHold:
 			it.resumeCopy = seen && prev.InFlight && prev.Action == store.ActionHeld && !s.Caps().Move
+		case classify.VerdictPass:
 		}
 		items = append(items, it)
 	}

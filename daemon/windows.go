@@ -234,10 +234,10 @@ func (d *Daemon) appendDigest(ctx context.Context, s *imapwatch.Session, window 
 			Attachments: h.res.Attachments, Error: h.res.Error,
 		}
 		for _, sp := range h.res.Suppressed {
-			// Quoted history, signatures and mailing lists are not what the
-			// patient wrote now: listing them would bury the real near-misses.
-			switch sp.Reason {
-			case "quoted", "signature", "bulk":
+			// Quoted history, signatures, mailing lists and idioms are not a
+			// signal about the patient now: listing them would bury the real
+			// near-misses.
+			if !sp.Reason.Concern() {
 				continue
 			}
 			e.NearMiss = append(e.NearMiss, fmt.Sprintf("%s (%s)", sp.Rule, sp.Reason))

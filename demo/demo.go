@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-message/mail"
 
+	"github.com/boundaryd/boundaryd/classify"
 	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
@@ -310,12 +311,14 @@ func (r *runner) narrateHandled(ctx context.Context, prefix string) error {
 	}
 	r.mu.Lock()
 	switch h.Verdict {
-	case "escalate":
+	case classify.VerdictEscalate:
 		r.outcome.Escalated++
 		r.say("           → EMERGENCY: left in the inbox, flagged; alert sent (rule %s).", strings.Join(h.Rules, ", "))
-	case "hold":
+	case classify.VerdictHold:
 		r.outcome.Held++
 		r.say("           → held in Boundary/Held until the next reading window.")
+	case classify.VerdictPass:
+		fallthrough
 	default:
 		r.outcome.Passed++
 		r.say("           → left in the inbox, untouched.")

@@ -146,6 +146,7 @@ func levelMeaning(l classify.Level) string {
 		return "an emergency: page now"
 	case classify.LevelConcern:
 		return "a risk signal short of an emergency: an early look is advised"
+	case classify.LevelNone:
 	}
 	return "no risk signal"
 }
@@ -156,6 +157,8 @@ func verdictMeaning(r *classify.Result) string {
 		return "alert now; the message stays in the inbox, flagged"
 	case classify.VerdictHold:
 		return "kept in the hold folder until the next reading window"
+	case classify.VerdictPass:
+		fallthrough
 	default:
 		switch r.Sender {
 		case "allowed":
