@@ -169,6 +169,11 @@ type Log struct {
 // HTTP is the optional health and metrics listener.
 type HTTP struct {
 	Listen string `yaml:"listen"`
+	// PublicURL is where the phone can reach this server (https, e.g.
+	// through a reverse proxy or a private network): when set, pages carry
+	// an "Acknowledge" action and concern notices a "Release to inbox"
+	// action (ntfy buttons, webhook JSON ack_url / release_url).
+	PublicURL string `yaml:"public_url"`
 }
 
 // Problem is one thing wrong (or worth a warning) in the file.

@@ -169,6 +169,28 @@ func (c *Config) validate(p *Problems) {
 			p.add(c.Line("http.listen"), "http.listen: %q is not HOST:PORT (e.g. 127.0.0.1:9842)", c.HTTP.Listen)
 		}
 	}
+	if c.HTTP.PublicURL != "" {
+		u, err := url.Parse(c.HTTP.PublicURL)
+		switch {
+		case err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
+			p.add(c.Line("http.public_url"), "http.public_url: not a plain URL such as https://boundaryd.example.net")
+		case c.HTTP.Listen == "":
+			p.add(c.Line("http.public_url"), "http.public_url: needs http.listen (the server the links reach)")
+		default:
+			if err := netpolicy.CheckURL(u); err != nil {
+				p.add(c.Line("http.public_url"), "http.public_url: %v", err)
+			}
+		}
+	}
+}
+
+// ActionURL is the public link for one page's or notice's action ("ack" or
+// "release"), or "" when http.public_url is not set.
+func (c *Config) ActionURL(action, token string) string {
+	if c.HTTP.PublicURL == "" || token == "" {
+		return ""
+	}
+	return strings.TrimRight(c.HTTP.PublicURL, "/") + "/" + action + "/" + token
 }
 
 func (c *Config) validateIMAP(p *Problems) {

@@ -151,6 +151,7 @@ func (d *Daemon) queuePage(tx *store.Tx, it *item, now time.Time) (bool, error) 
 	if err != nil {
 		return false, err
 	}
+	it.alert.ActionURL = d.cfg.ActionURL("ack", token) // also on its repeats
 	raw, err := json.Marshal(*it.alert)
 	if err != nil {
 		return false, fmt.Errorf("encoding the page: %w", err)

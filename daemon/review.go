@@ -122,6 +122,7 @@ func (d *Daemon) ReviewConcerns(at time.Time) (int, error) {
 					Key: "concern:" + first.Key, MessageID: first.MessageID, FromName: first.FromName, FromAddr: first.FromAddr,
 					Received: first.Received, Mailbox: d.cfg.IMAP.HoldFolder, Lang: string(d.cfg.Language),
 					Kind: notify.KindConcern, Level: notify.LevelConcern, Count: len(group), Excerpt: first.Excerpt,
+					ActionURL: d.cfg.ActionURL("release", token),
 				}
 				for _, c := range group {
 					for _, r := range c.Rules {

@@ -355,19 +355,33 @@ func TestActionLinks(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := mk(t)
 			clk := clock.NewFake(safetyStart)
-			e := startEnv(t, srv, envOpts{clock: clk, emergencyYAML: "  review: [\"* * * * *\"]\n  repeat_after: 20s\n"})
+			const public = "https://bd.example.net"
+			e := startEnv(t, srv, envOpts{clock: clk, emergencyYAML: "  review: [\"* * * * *\"]\n  repeat_after: 20s\n",
+				extraYAML: "http:\n  listen: 127.0.0.1:0\n  public_url: " + public + "/\n"})
 			e.waitReady()
 			urgent := newMail("Bob Stone <bob@patients.example>", "tonight", emergencyBody)
 			worry := newMail("Ana Martin <ana@patients.example>", "news", concernBody)
 			srv.deliver("INBOX", urgent)
 			srv.deliver("INBOX", worry)
 			e.waitHandled(2)
-			waitPost(t, e, e.hook, "first page")
+			// The links the phone gets are the ones in the alerts themselves.
+			link := func(b map[string]any, action string) string {
+				t.Helper()
+				u, _ := b["action_url"].(string)
+				if !strings.HasPrefix(u, public+"/"+action+"/") {
+					t.Fatalf("alert %v: action_url %q, want %s/%s/<token>", b["kind"], u, public, action)
+				}
+				return strings.TrimPrefix(u, public)
+			}
+			ackPath := link(waitPost(t, e, e.hook, "first page"), "ack")
 			if code, _ := post(t, e, "/ack/"+strings.Repeat("0", 32)); code != http.StatusNotFound {
 				t.Errorf("unknown token: %d, want 404", code)
 			}
 			p, _ := pageOf(t, e, urgent, waitLimit, func(store.Page) bool { return true })
-			if code, body := post(t, e, "/ack/"+p.Token); code != http.StatusOK {
+			if ackPath != "/ack/"+p.Token {
+				t.Errorf("the page's link %s is not its token's", ackPath)
+			}
+			if code, body := post(t, e, ackPath); code != http.StatusOK {
 				t.Fatalf("ack: %d %s", code, body)
 			}
 			clk.Advance(time.Minute) // repeat time and review time
@@ -375,15 +389,7 @@ func TestActionLinks(t *testing.T) {
 			if notice["kind"] != "concern" {
 				t.Fatalf("want the notice, got %v", notice)
 			}
-			var token string
-			_ = e.st.View(func(tx *store.Tx) error {
-				cs, err := tx.Concerns()
-				if len(cs) == 1 {
-					token = cs[0].Token
-				}
-				return err
-			})
-			code, body := post(t, e, "/release/"+token)
+			code, body := post(t, e, link(notice, "release"))
 			if code != http.StatusOK {
 				t.Fatalf("release: %d %s", code, body)
 			}

@@ -73,6 +73,11 @@ type Alert struct {
 	// More is, for a summary page sent at the hourly cap, how many more
 	// messages are flagged beyond it.
 	More int `json:"more,omitempty"`
+	// ActionURL, when set, is the one-tap action of this alert on the
+	// daemon's health server (http.public_url): POST there acknowledges a
+	// page, or releases a concern notice's messages to the inbox. ntfy
+	// shows it as a button; the JSON webhook carries it.
+	ActionURL string `json:"action_url,omitempty"`
 }
 
 // Normalized returns a with Kind, Level and Count filled in, or an error

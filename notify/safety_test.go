@@ -516,3 +516,40 @@ func TestRepeatKeyCrashSafe(t *testing.T) {
 		t.Errorf("deliveries by repeat %v, want one each", got)
 	}
 }
+
+// TestNtfyActionButton: with an action link, ntfy shows one POST button
+// (acknowledge a page, release a concern notice's messages), cleared once
+// tapped; a link that could break the header's syntax is left out, and a
+// test page has none.
+func TestNtfyActionButton(t *testing.T) {
+	hk := newHookSink(t)
+	w, err := NewWebhook(WebhookConfig{Name: "ntfy", URL: hk.srv.URL, Format: FormatNtfy, Location: paris(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := sampleAlert("p")
+	page.ActionURL = "https://bd.example.net/ack/0123abcd"
+	concern := concernOf("c")
+	concern.ActionURL = "https://bd.example.net/release/4567ef"
+	concern.Lang = "fr"
+	broken := sampleAlert("b")
+	broken.ActionURL = "https://bd.example.net/ack/x, method=GET"
+	test := Alert{Key: "t", Kind: KindTest, ActionURL: "https://bd.example.net/ack/t"}
+	for _, tc := range []struct {
+		a    Alert
+		want string
+	}{
+		{page, "http, Acknowledge, https://bd.example.net/ack/0123abcd, method=POST, clear=true"},
+		{concern, "http, Remettre dans la boîte, https://bd.example.net/release/4567ef, method=POST, clear=true"},
+		{broken, ""},
+		{test, ""},
+		{sampleAlert("none"), ""},
+	} {
+		if err := w.Send(context.Background(), tc.a); err != nil {
+			t.Fatal(err)
+		}
+		if got := recv(t, hk.reqs, "ntfy request").header.Get("Actions"); got != tc.want {
+			t.Errorf("%s: Actions %q, want %q", tc.a.Key, got, tc.want)
+		}
+	}
+}

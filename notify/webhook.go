@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/locale"
 	"github.com/boundaryd/boundaryd/internal/netpolicy"
 )
 
@@ -72,6 +73,7 @@ type webhookBody struct {
 	Mailbox    string   `json:"mailbox"`
 	Text       string   `json:"text"`
 	Excerpt    string   `json:"excerpt,omitempty"`
+	ActionURL  string   `json:"action_url,omitempty"`
 }
 
 // NewWebhook validates cfg and returns the channel.
@@ -173,6 +175,7 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 			Mailbox:    a.Mailbox,
 			Text:       text,
 			Excerpt:    a.Excerpt,
+			ActionURL:  a.ActionURL,
 		})
 
 		if err != nil {
@@ -191,6 +194,9 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 		req.Header.Set("Tags", ntfyTags(a))
 		if w.cfg.Click != "" {
 			req.Header.Set("Click", w.cfg.Click)
+		}
+		if act := ntfyAction(a); act != "" {
+			req.Header.Set("Actions", act)
 		}
 	}
 	for k, v := range w.cfg.Headers {
@@ -242,6 +248,25 @@ func ntfyPriority(l Level) string {
 		return "low"
 	}
 	return "urgent"
+}
+
+// ntfyAction is the ntfy "Actions" header for an alert with an ActionURL:
+// one HTTP POST button ("Acknowledge" a page, "Release to inbox" a concern
+// notice), cleared once tapped. Test pages get none.
+func ntfyAction(a Alert) string {
+	if a.ActionURL == "" || strings.ContainsAny(a.ActionURL, ",;\r\n") {
+		return ""
+	}
+	var label string
+	switch a.Kind {
+	case KindEmergency:
+		label = locale.Pick(locale.Of(a.Lang), "Acknowledge", "J'ai vu")
+	case KindConcern:
+		label = locale.Pick(locale.Of(a.Lang), "Release to inbox", "Remettre dans la boîte")
+	case KindTest:
+		return ""
+	}
+	return "http, " + label + ", " + a.ActionURL + ", method=POST, clear=true"
 }
 
 // ntfyTags are ntfy's emoji tags: the siren for a page, an eye for a
