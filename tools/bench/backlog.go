@@ -25,9 +25,11 @@ type backlogTool struct {
 	BytesFromIM int64   `json:"bytes_fetched"`
 	BytesToIM   int64   `json:"bytes_sent"`
 	InboxLeft   int     `json:"inbox_after"`
-	Flagged     int     `json:"inbox_flagged_after"`
-	Held        int     `json:"held_after"`
-	Alerts      int     `json:"alerts_smtp,omitempty"`
+	// Commands counts the IMAP commands sent, by name (boundaryd only).
+	Commands map[string]int `json:"imap_commands,omitempty"`
+	Flagged  int            `json:"inbox_flagged_after"`
+	Held     int            `json:"held_after"`
+	Alerts   int            `json:"alerts_smtp,omitempty"`
 	// LimitS is how long the tool was given (imapfilter: derived from
 	// boundaryd's wall time on the same backlog).
 	LimitS float64 `json:"limit_s,omitempty"`
@@ -187,11 +189,29 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 		return fail(err)
 	}
 	defer sinks.close()
-	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(proxy.port(), user, filepath.Join(dir, "state"), "all"))
+	var env []string
+	profDir := ""
+	if b.opts.profile != "" {
+		profDir = filepath.Join(b.opts.profile, "backlog")
+		if err := os.MkdirAll(profDir, 0o755); err != nil {
+			return fail(err)
+		}
+		_ = os.Remove(filepath.Join(profDir, "done"))
+		env = append(env, "BOUNDARYD_PROFILE_DIR="+profDir)
+	}
+	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(proxy.port(), user, filepath.Join(dir, "state"), "all"), env...)
 	if err != nil {
 		return fail(err)
 	}
 	at, handled, err := sub.waitHandled(ctx, n, b.sz.backlogLimit)
+	if profDir != "" {
+		if perr := sub.writeProfiles(ctx, profDir); perr != nil {
+			b.logf("backlog: %v", perr)
+		} else {
+			b.logf("backlog: profiles in %s (go tool pprof -top %s/boundaryd %s/cpu.pprof)", profDir, b.work, profDir)
+		}
+	}
+	out.Commands = proxy.commands()
 	_, hwm, _ := memKB(sub.pid())
 	bytesFrom, bytesTo := proxy.fromServer.Load(), proxy.toServ.Load()
 	out.Handled = handled
