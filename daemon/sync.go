@@ -125,7 +125,12 @@ func (d *Daemon) scan(ctx context.Context, s *imapwatch.Session, validity, hwm u
 			d.batch = max(1, d.batch/2)
 			return err
 		}
-		d.batch = min(d.opts.BatchSize, d.batch*2)
+		d.batch = min(d.scanBatch(), d.batch*2)
+		// What did not fit in the batch's bytes goes back to the queue.
+		if cur.covered < len(cur.uids) {
+			uids = append(slices.Clip(cur.uids[cur.covered:]), uids...)
+			cur.uids = cur.uids[:cur.covered]
+		}
 		next = d.prefetch(ctx, s, &uids)
 		if err := d.handleBatch(ctx, s, msgs, validity, cur.uids[len(cur.uids)-1], func() error {
 			_, err := next.wait()
@@ -142,12 +147,25 @@ func (d *Daemon) scan(ctx context.Context, s *imapwatch.Session, validity, hwm u
 	return nil
 }
 
+// scanBatch is the most messages of an inbox batch: 4 times BatchSize (a
+// release's batch), as every command that changes the mailbox costs the
+// server a resync of the whole folder (maildir: a directory scan), so a
+// backlog goes faster in fewer, larger batches; batchBytes bounds their
+// memory.
+func (d *Daemon) scanBatch() int { return 4 * d.opts.BatchSize }
+
+// batchBytes bounds the header and text one batch can hold (judged from the
+// messages' sizes before fetching): with the batch being fetched ahead,
+// twice this is what a backlog keeps of mail at once, whatever it holds.
+const batchBytes = 8 << 20
+
 // fetchAhead is a batch being fetched in the background.
 type fetchAhead struct {
-	uids []uint32
-	done chan struct{}
-	msgs []imapwatch.Fetched
-	err  error
+	uids    []uint32
+	done    chan struct{}
+	msgs    []imapwatch.Fetched
+	covered int // how many of uids the fetch dealt with
+	err     error
 }
 
 // prefetch starts fetching the next batch of *uids (and takes it off), or
@@ -161,7 +179,7 @@ func (d *Daemon) prefetch(ctx context.Context, s *imapwatch.Session, uids *[]uin
 	*uids = (*uids)[n:]
 	go func() {
 		defer close(f.done)
-		f.msgs, f.err = s.Fetch(ctx, f.uids)
+		f.msgs, f.covered, f.err = s.FetchUpTo(ctx, f.uids, batchBytes)
 	}()
 	return f
 }
