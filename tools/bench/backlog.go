@@ -22,6 +22,11 @@ type backlogTool struct {
 	Complete    bool    `json:"complete"`
 	MsgsPerS    float64 `json:"msgs_per_s"`
 	PeakRSSKB   int64   `json:"peak_rss_kb"`
+	// EndAnonKB and EndFileKB split the RSS when the last message was
+	// handled: heap and stacks versus mapped files (the binary, the state
+	// database's mmap). boundaryd only.
+	EndAnonKB int64 `json:"end_rss_anon_kb,omitempty"`
+	EndFileKB int64 `json:"end_rss_file_kb,omitempty"`
 	BytesFromIM int64   `json:"bytes_fetched"`
 	BytesToIM   int64   `json:"bytes_sent"`
 	InboxLeft   int     `json:"inbox_after"`
@@ -204,6 +209,7 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 		return fail(err)
 	}
 	at, handled, err := sub.waitHandled(ctx, n, b.sz.backlogLimit)
+	out.EndAnonKB, out.EndFileKB = rssParts(sub.pid())
 	if profDir != "" {
 		if perr := sub.writeProfiles(ctx, profDir); perr != nil {
 			b.logf("backlog: %v", perr)

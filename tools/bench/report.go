@@ -159,7 +159,11 @@ func (r *report) evaluate() {
 		faster := imf.Skipped != "" || imf.Error != "" || bd.MsgsPerS > imf.MsgsPerS
 		add(fmt.Sprintf("backlog: all, %d msgs: rate (wall)", b.Messages), rate(bd), rate(imf), "≥ 200 msg/s, > imapfilter",
 			verdict(bd.Complete && bd.MsgsPerS >= 200 && faster))
-		add("backlog peak RSS", mb(bd.PeakRSSKB), skippedOr(imf.Skipped, "", mb(imf.PeakRSSKB)), "< 64 MB", verdict(bd.Error == "" && bd.PeakRSSKB < 64*1024))
+		peak := mb(bd.PeakRSSKB)
+		if bd.EndAnonKB > 0 {
+			peak += fmt.Sprintf(" (at the end: %s anon + %s files)", mb(bd.EndAnonKB), mb(bd.EndFileKB))
+		}
+		add("backlog peak RSS", peak, skippedOr(imf.Skipped, "", mb(imf.PeakRSSKB)), "< 64 MB", verdict(bd.Error == "" && bd.PeakRSSKB < 64*1024))
 		bytesOf := func(t backlogTool) string {
 			return fmt.Sprintf("%.0f MB (%.0f%%)", float64(t.BytesFromIM)/1e6, 100*float64(t.BytesFromIM)/float64(max(1, b.MailboxBytes)))
 		}
