@@ -15,21 +15,21 @@ import (
 
 // backlogTool is one tool's result on the backlog job.
 type backlogTool struct {
-	Skipped     string  `json:"skipped,omitempty"`
-	Error       string  `json:"error,omitempty"`
-	WallS       float64 `json:"wall_s"`
-	Handled     int     `json:"handled"`
-	Complete    bool    `json:"complete"`
-	MsgsPerS    float64 `json:"msgs_per_s"`
-	PeakRSSKB   int64   `json:"peak_rss_kb"`
+	Skipped   string  `json:"skipped,omitempty"`
+	Error     string  `json:"error,omitempty"`
+	WallS     float64 `json:"wall_s"`
+	Handled   int     `json:"handled"`
+	Complete  bool    `json:"complete"`
+	MsgsPerS  float64 `json:"msgs_per_s"`
+	PeakRSSKB int64   `json:"peak_rss_kb"`
 	// EndAnonKB and EndFileKB split the RSS when the last message was
 	// handled: heap and stacks versus mapped files (the binary, the state
 	// database's mmap). boundaryd only.
-	EndAnonKB int64 `json:"end_rss_anon_kb,omitempty"`
-	EndFileKB int64 `json:"end_rss_file_kb,omitempty"`
-	BytesFromIM int64   `json:"bytes_fetched"`
-	BytesToIM   int64   `json:"bytes_sent"`
-	InboxLeft   int     `json:"inbox_after"`
+	EndAnonKB   int64 `json:"end_rss_anon_kb,omitempty"`
+	EndFileKB   int64 `json:"end_rss_file_kb,omitempty"`
+	BytesFromIM int64 `json:"bytes_fetched"`
+	BytesToIM   int64 `json:"bytes_sent"`
+	InboxLeft   int   `json:"inbox_after"`
 	// Commands counts the IMAP commands sent, by name (boundaryd only).
 	Commands map[string]int `json:"imap_commands,omitempty"`
 	Flagged  int            `json:"inbox_flagged_after"`
