@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -114,23 +117,86 @@ func (d *Daemon) scanOnce(ctx context.Context, s *imapwatch.Session, validity, h
 		return err
 	}
 	progress := newProgress(d.log, d.clock, len(uids))
-	for len(uids) > 0 {
-		n := min(d.batch, len(uids))
-		batch := uids[:n]
-		uids = uids[n:]
-		msgs, err := s.Fetch(ctx, batch)
+	// The next batch is fetched while this one is classified: the fetch is
+	// read-only and the classification needs no connection, so the server
+	// and the daemon work at the same time. The session carries one command
+	// at a time (each under its own read budget): the prefetch is waited
+	// for before this batch is acted on, and always before returning.
+	next := d.prefetch(ctx, s, &uids)
+	defer func() { next.wait() }()
+	for next != nil {
+		cur := next
+		msgs, err := cur.wait()
 		if err != nil {
 			d.batch = max(1, d.batch/2)
 			return err
 		}
-		d.batch = min(d.opts.BatchSize, d.batch*2)
-		if err := d.handleBatch(ctx, s, msgs, validity, batch[len(batch)-1]); err != nil {
+		d.batch = min(d.scanBatch(), d.batch*2)
+		// What did not fit in the batch's bytes goes back to the queue.
+		if cur.covered < len(cur.uids) {
+			uids = append(slices.Clip(cur.uids[cur.covered:]), uids...)
+			cur.uids = cur.uids[:cur.covered]
+		}
+		next = d.prefetch(ctx, s, &uids)
+		if err := d.handleBatch(ctx, s, msgs, validity, cur.uids[len(cur.uids)-1], func() error {
+			_, err := next.wait()
+			return err
+		}); err != nil {
+			if _, ferr := next.wait(); ferr != nil {
+				d.batch = max(1, d.batch/2)
+			}
 			return err
 		}
-		progress.done(len(batch))
+		progress.done(len(cur.uids))
 	}
 	progress.finish()
 	return nil
+}
+
+// scanBatch is the most messages of an inbox batch: 4 times BatchSize (a
+// release's batch), as every command that changes the mailbox costs the
+// server a resync of the whole folder (maildir: a directory scan), so a
+// backlog goes faster in fewer, larger batches; batchBytes bounds their
+// memory.
+func (d *Daemon) scanBatch() int { return 4 * d.opts.BatchSize }
+
+// batchBytes bounds the header and text one batch can hold (judged from the
+// messages' sizes before fetching): with the batch being fetched ahead,
+// twice this is what a backlog keeps of mail at once, whatever it holds.
+const batchBytes = 8 << 20
+
+// fetchAhead is a batch being fetched in the background.
+type fetchAhead struct {
+	uids    []uint32
+	done    chan struct{}
+	msgs    []imapwatch.Fetched
+	covered int // how many of uids the fetch dealt with
+	err     error
+}
+
+// prefetch starts fetching the next batch of *uids (and takes it off), or
+// returns nil when none is left.
+func (d *Daemon) prefetch(ctx context.Context, s *imapwatch.Session, uids *[]uint32) *fetchAhead {
+	if len(*uids) == 0 {
+		return nil
+	}
+	n := min(d.batch, len(*uids))
+	f := &fetchAhead{uids: (*uids)[:n], done: make(chan struct{})}
+	*uids = (*uids)[n:]
+	go func() {
+		defer close(f.done)
+		f.msgs, f.covered, f.err = s.FetchUpTo(ctx, f.uids, batchBytes)
+	}()
+	return f
+}
+
+// wait returns the fetched batch once the fetch is over (nil: nothing).
+func (f *fetchAhead) wait() ([]imapwatch.Fetched, error) {
+	if f == nil {
+		return nil, nil
+	}
+	<-f.done
+	return f.msgs, f.err
 }
 
 // Identity names a message across folders and UIDVALIDITY changes: its
@@ -181,7 +247,11 @@ type item struct {
 // network I/O, is not: a window delivery may release held mail meanwhile.
 // It cannot touch this batch's inbox messages, and when it releases one
 // this batch has just moved to the hold folder, step 4 keeps that release.
-func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []imapwatch.Fetched, validity, lastUID uint32) error {
+//
+// beforeAct, when not nil, runs between steps 2 and 3: scan waits there for
+// the fetch of the next batch, which shares the connection with step 3.
+// Its error is returned once this batch is complete.
+func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []imapwatch.Fetched, validity, lastUID uint32, beforeAct func() error) error {
 	var items []*item
 	alerts := false
 	var refused error // the state refused the transaction (degraded.go)
@@ -218,6 +288,10 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 	if alerts {
 		d.disp.Kick()
 	}
+	var prefetchErr error
+	if beforeAct != nil {
+		prefetchErr = beforeAct()
+	}
 	if err := d.act(ctx, s, items); err != nil {
 		return err
 	}
@@ -242,7 +316,7 @@ func (d *Daemon) handleBatch(ctx context.Context, s *imapwatch.Session, fs []ima
 	for _, it := range items {
 		d.after(ctx, it)
 	}
-	return nil
+	return prefetchErr
 }
 
 // locked runs a state decision (store reads and writes, no network I/O)
@@ -271,8 +345,16 @@ func confirm(tx *store.Tx, rec store.Record) error {
 // decide classifies a batch and plans what to do with each message. It
 // runs under d.mu.
 func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity uint32) ([]*item, error) {
-	var items []*item
-	now := d.clock.Now()
+	type candidate struct {
+		f      imapwatch.Fetched
+		msg    *classify.Message
+		id     string
+		prev   store.Record
+		seen   bool
+		own    bool // appended by this daemon (known by the state, not by headers)
+		result *classify.Result
+	}
+	var cands []*candidate
 	for _, f := range fs {
 		if slices.Contains(f.Flags, string(imap.FlagDeleted)) {
 			// Another client (or our own COPY fallback without UIDPLUS) is
@@ -296,7 +378,15 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 		if err != nil {
 			return nil, err
 		}
-		res := d.cl.Classify(msg)
+		cands = append(cands, &candidate{f: f, msg: msg, id: id, prev: prev, seen: seen, own: own})
+	}
+	// The classifier is safe for concurrent use and the messages are
+	// independent: a batch is classified on every core.
+	parallel(len(cands), func(i int) { cands[i].result = d.cl.Classify(cands[i].msg) })
+	var items []*item
+	now := d.clock.Now()
+	for _, c := range cands {
+		f, msg, id, prev, seen, own, res := c.f, c.msg, c.id, c.prev, c.seen, c.own, c.result
 		if own {
 			res.Verdict = classify.VerdictPass
 		}
@@ -327,16 +417,13 @@ func (d *Daemon) decide(s *imapwatch.Session, fs []imapwatch.Fetched, validity u
 // of the batch in one command; if the server refuses that, one by one, so a
 // single refused message does not keep the others in the inbox.
 func (d *Daemon) act(ctx context.Context, s *imapwatch.Session, items []*item) error {
+	if err := d.flagEmergencies(ctx, s, items); err != nil {
+		return err
+	}
 	var holds []*item
 	for _, it := range items {
 		switch it.rec.Action {
-		case store.ActionEscalated:
-			if err := s.Flag(ctx, it.f.UID, true); err != nil {
-				if !isServerRefusal(err) {
-					return err
-				}
-				d.log.Error("could not flag an escalated message; its alert is sent anyway", "uid", it.f.UID, "err", err)
-			}
+		case store.ActionEscalated: // flagged above
 		case store.ActionHeld:
 			if it.resumeCopy {
 				done, err := d.finishInterruptedCopy(ctx, s, it.f, it.msg.MessageID)
@@ -375,6 +462,60 @@ func (d *Daemon) act(ctx context.Context, s *imapwatch.Session, items []*item) e
 				return err
 			}
 			d.holdFailed(it, err)
+		}
+	}
+	return nil
+}
+
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns when
+// all are done.
+func parallel(n int, fn func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// flagEmergencies flags the escalated messages of a batch in one command;
+// if the server refuses that, one by one, so that one refused message does
+// not leave the others unflagged. A message that cannot be flagged still
+// has its alert.
+func (d *Daemon) flagEmergencies(ctx context.Context, s *imapwatch.Session, items []*item) error {
+	var uids []uint32
+	for _, it := range items {
+		if it.rec.Action == store.ActionEscalated {
+			uids = append(uids, it.f.UID)
+		}
+	}
+	err := s.FlagUIDs(ctx, uids, true)
+	if err == nil || !isServerRefusal(err) {
+		return err
+	}
+	if len(uids) == 1 {
+		d.log.Error("could not flag an escalated message; its alert is sent anyway", "uid", uids[0], "err", err)
+		return nil
+	}
+	for _, uid := range uids {
+		if err := s.Flag(ctx, uid, true); err != nil {
+			if !isServerRefusal(err) {
+				return err
+			}
+			d.log.Error("could not flag an escalated message; its alert is sent anyway", "uid", uid, "err", err)
 		}
 	}
 	return nil

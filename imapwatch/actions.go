@@ -144,14 +144,24 @@ func (s *Session) presentUIDs(ctx context.Context, set imap.UIDSet) ([]uint32, e
 // Flag marks a message of the selected mailbox \Flagged, plus $Emergency
 // when emergency is true and the mailbox accepts keywords.
 func (s *Session) Flag(ctx context.Context, uid uint32, emergency bool) error {
+	return s.FlagUIDs(ctx, []uint32{uid}, emergency)
+}
+
+// FlagUIDs is Flag for several messages in one UID STORE; a refusal flags
+// none of them.
+func (s *Session) FlagUIDs(ctx context.Context, uids []uint32, emergency bool) error {
+	if len(uids) == 0 {
+		return nil
+	}
 	flags := []imap.Flag{imap.FlagFlagged}
 	if emergency && s.Caps().Keywords {
 		flags = append(flags, imap.Flag(EmergencyKeyword))
 	}
-	var one imap.UIDSet
-	one.AddNum(imap.UID(uid))
-	return s.cmd(ctx, fmt.Sprintf("imap flag uid %d", uid), func() error {
-		return s.c.Store(one, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: flags}, nil).Close()
+	set := uidSet(uids)
+	what := fmt.Sprintf("imap flag uid %v", set)
+	return s.cmd(ctx, what, func() error {
+		s.limitReads(what, perUIDBudget(len(uids)))
+		return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: flags}, nil).Close()
 	})
 }
 

@@ -41,18 +41,17 @@ type Fetched struct {
 type Part = mailtext.Part
 
 // Fetch reads the given UIDs of the selected mailbox with BODY.PEEK (no
-// \Seen): first header (a partial range of MaxHeaderBytes), structure,
-// flags and sizes, then only the text parts, each capped at MaxTextBytes.
-// Messages gone meanwhile are skipped. Every answer is read under a byte
-// budget computed from what was asked: a server that sends more ends the
-// session with ErrTooMuchData.
+// \Seen): first flags and sizes, then structure, then header (a partial
+// range of MaxHeaderBytes), then only the text parts, each capped at
+// MaxTextBytes. Messages gone meanwhile are skipped. Every answer is read
+// under a byte budget computed from what was asked: a server that sends more
+// ends the session with ErrTooMuchData.
 func (s *Session) Fetch(ctx context.Context, uids []uint32) ([]Fetched, error) {
 	var all []Fetched
 	// Batches bound memory and the number of commands in flight when a
 	// large backlog is scanned.
 	for len(uids) > 0 {
-		n := min(len(uids), fetchBatch)
-		got, err := s.fetchBatch(ctx, uids[:n])
+		got, n, err := s.FetchUpTo(ctx, uids[:min(len(uids), fetchBatch)], 0)
 		if err != nil {
 			return all, err
 		}
@@ -60,6 +59,58 @@ func (s *Session) Fetch(ctx context.Context, uids []uint32) ([]Fetched, error) {
 		uids = uids[n:]
 	}
 	return all, nil
+}
+
+// FetchUpTo is Fetch of the longest prefix of uids (one message at least)
+// whose messages can hold at most maxBytes of header and text in all (0: no
+// limit), judged from their RFC822.SIZE before anything else is fetched: the
+// caller's memory stays bounded whatever the sizes, and a batch of small
+// messages is fetched in one go. covered is how many of uids were dealt with
+// (fetched, or gone from the mailbox); the caller fetches the rest later.
+func (s *Session) FetchUpTo(ctx context.Context, uids []uint32, maxBytes int64) (msgs []Fetched, covered int, err error) {
+	if len(uids) == 0 {
+		return nil, 0, nil
+	}
+	// Text parts of many messages take longer than one command; the bound
+	// still catches a stall.
+	timeout := s.opts.CommandTimeout * time.Duration(1+len(uids)/8)
+	err = s.guard(ctx, timeout, "imap fetch", func() error {
+		byUID, err := s.fetchSizes(uids)
+		if err != nil {
+			return err
+		}
+		covered = len(uids)
+		if maxBytes > 0 {
+			covered = s.prefixWithin(uids, byUID, maxBytes)
+		}
+		if msgs, err = s.fetchHeaders(uids[:covered], byUID); err != nil {
+			return err
+		}
+		return s.fetchTexts(msgs)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return msgs, covered, nil
+}
+
+// messageBytesAtMost is the most of header and text Fetch keeps of one
+// message.
+func (o Options) messageBytesAtMost() int64 { return o.MaxHeaderBytes + o.textBytesPerMessage() }
+
+// prefixWithin is how many of uids (one at least) fit in maxBytes, each
+// message counting its size up to what Fetch keeps of it at most.
+func (s *Session) prefixWithin(uids []uint32, byUID map[uint32]*Fetched, maxBytes int64) int {
+	var sum int64
+	for i, u := range uids {
+		if f := byUID[u]; f != nil {
+			sum += min(max(f.Size, 0), s.opts.messageBytesAtMost())
+		}
+		if i > 0 && sum > maxBytes {
+			return i
+		}
+	}
+	return len(uids)
 }
 
 const (
@@ -78,32 +129,9 @@ const (
 // transfer encoding and the HTML alternative.
 func (o Options) textBytesPerMessage() int64 { return 4 * o.MaxTextBytes }
 
-func (s *Session) fetchBatch(ctx context.Context, uids []uint32) ([]Fetched, error) {
-	var out []Fetched
-	// Text parts of many messages take longer than one command; the bound
-	// still catches a stall.
-	timeout := s.opts.CommandTimeout * time.Duration(1+len(uids)/8)
-	err := s.guard(ctx, timeout, "imap fetch", func() error {
-		var err error
-		if out, err = s.fetchHeaders(uids); err != nil {
-			return err
-		}
-		return s.fetchTexts(out)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// fetchHeaders reads each message's flags and sizes, then its structure,
-// then its header: separate commands, so that each answer has a budget
-// fitted to it. Parsed, a flag list or a BODYSTRUCTURE costs 10 to 15 times
-// its bytes (a header literal, about its bytes): they get small budgets. A
-// BODYSTRUCTURE's honest size grows with the message's, so structures are
-// fetched in groups whose allowances (structureAllowance) add up to at most
-// structureGroupBytes.
-func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
+// fetchSizes reads each message's flags, date and size: the first command,
+// whose answer gives the budgets of the others.
+func (s *Session) fetchSizes(uids []uint32) (map[uint32]*Fetched, error) {
 	byUID := map[uint32]*Fetched{}
 	err := s.fetchEach("imap fetch sizes", uids, &imap.FetchOptions{
 		UID:          true,
@@ -124,11 +152,25 @@ func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sizes: %w", err)
 	}
-	present := make([]uint32, 0, len(byUID))
-	for uid := range byUID {
-		present = append(present, uid)
+	return byUID, nil
+}
+
+// fetchHeaders reads the structure, then the header, of those of uids whose
+// sizes are in byUID: separate commands, so that each answer has a budget
+// fitted to it. Parsed, a flag list or a BODYSTRUCTURE costs 10 to 15 times
+// its bytes (a header literal, about its bytes): they get small budgets. A
+// BODYSTRUCTURE's honest size grows with the message's, so structures are
+// fetched in groups whose allowances (structureAllowance) add up to at most
+// structureGroupBytes.
+func (s *Session) fetchHeaders(uids []uint32, byUID map[uint32]*Fetched) ([]Fetched, error) {
+	present := make([]uint32, 0, len(uids))
+	for _, uid := range uids {
+		if byUID[uid] != nil {
+			present = append(present, uid)
+		}
 	}
 	slices.Sort(present)
+	present = slices.Compact(present)
 
 	allowance := func(uids []uint32) int64 {
 		var n int64
@@ -179,7 +221,7 @@ func (s *Session) fetchHeaders(uids []uint32) ([]Fetched, error) {
 	}
 
 	var out []Fetched
-	err = s.fetchEach("imap fetch headers", present, &imap.FetchOptions{
+	err := s.fetchEach("imap fetch headers", present, &imap.FetchOptions{
 		UID: true,
 		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true,
 			Partial: &imap.SectionPartial{Size: s.opts.MaxHeaderBytes}}},
@@ -309,60 +351,102 @@ func (s *Session) planTexts(f *Fetched) []textRequest {
 	return reqs
 }
 
-// fetchTexts fetches the planned text parts of out: one command per
-// message, pipelined in groups whose read budget is the sum of what they ask.
+// fetchTexts fetches the planned text parts of out. Messages whose text
+// parts have the same section paths (the common case: "1", or "1" and "2")
+// share one UID FETCH, each section asked with the largest range any of them
+// needs; each message's answer is still cut to its own range. The commands
+// are pipelined in groups whose read budget is the sum of what they can
+// return, at most textGroupBytes (one command alone may exceed it).
 func (s *Session) fetchTexts(out []Fetched) error {
-	type pending struct {
-		idx  int
-		reqs map[string]textRequest // section path -> request
-		cost int64
+	type textCmd struct {
+		paths []string                          // section paths asked
+		sizes []int64                           // range asked of each path
+		reqs  map[uint32]map[string]textRequest // uid -> path -> its own request
+		uids  []uint32
+		cost  int64 // most the answer can hold
 	}
-	var all []pending
+	var cmds []*textCmd
+	open := map[string]*textCmd{} // paths key -> the command being filled
 	for i := range out {
-		pc := pending{idx: i, reqs: map[string]textRequest{}}
-		for _, r := range s.planTexts(&out[i]) {
-			pc.reqs[out[i].Parts[r.part].Path] = r
-			pc.cost += r.size + sectionOverhead
+		reqs := s.planTexts(&out[i])
+		if len(reqs) == 0 {
+			continue
 		}
-		if len(pc.reqs) > 0 {
-			all = append(all, pc)
+		own := make(map[string]textRequest, len(reqs))
+		paths := make([]string, 0, len(reqs))
+		for _, r := range reqs {
+			p := out[i].Parts[r.part].Path
+			own[p] = r
+			paths = append(paths, p)
 		}
+		slices.Sort(paths)
+		key := strings.Join(paths, " ")
+		c := open[key]
+		if c != nil {
+			// What the command would cost with this message in it.
+			grown := int64(0)
+			for k, p := range c.paths {
+				grown += max(c.sizes[k], own[p].size) + sectionOverhead
+			}
+			if grown*int64(len(c.uids)+1) > textGroupBytes {
+				c = nil
+			}
+		}
+		if c == nil {
+			c = &textCmd{paths: paths, sizes: make([]int64, len(paths)), reqs: map[uint32]map[string]textRequest{}}
+			open[key] = c
+			cmds = append(cmds, c)
+		}
+		for k, p := range c.paths {
+			c.sizes[k] = max(c.sizes[k], own[p].size)
+		}
+		c.reqs[out[i].UID] = own
+		c.uids = append(c.uids, out[i].UID)
+	}
+	for _, c := range cmds {
+		per := int64(0)
+		for _, n := range c.sizes {
+			per += n + sectionOverhead
+		}
+		c.cost = per * int64(len(c.uids))
+	}
+	byUID := make(map[uint32]*Fetched, len(out))
+	for i := range out {
+		byUID[out[i].UID] = &out[i]
 	}
 	var firstErr error
-	for len(all) > 0 {
+	for len(cmds) > 0 {
 		n, cost := 0, int64(0)
-		for n < len(all) && (n == 0 || cost+all[n].cost <= textGroupBytes) {
-			cost += all[n].cost
+		for n < len(cmds) && (n == 0 || cost+cmds[n].cost <= textGroupBytes) {
+			cost += cmds[n].cost
 			n++
 		}
-		group := all[:n]
-		all = all[n:]
+		group := cmds[:n]
+		cmds = cmds[n:]
 
 		s.limitReads("imap fetch text parts", defaultReadBudget+cost)
-		// Pipelined: every text fetch of the group is written before any
+		// Pipelined: every command of the group is written before any
 		// answer is read.
-		cmds := make([]*imapclient.FetchCommand, len(group))
-		for k, pc := range group {
-			var items []*imap.FetchItemBodySection
-			for path, r := range pc.reqs {
-				items = append(items, &imap.FetchItemBodySection{
+		sent := make([]*imapclient.FetchCommand, len(group))
+		for k, c := range group {
+			items := make([]*imap.FetchItemBodySection, len(c.paths))
+			for j, path := range c.paths {
+				items[j] = &imap.FetchItemBodySection{
 					Part:    pathInts(path),
 					Peek:    true,
-					Partial: &imap.SectionPartial{Offset: 0, Size: r.size},
-				})
+					Partial: &imap.SectionPartial{Offset: 0, Size: c.sizes[j]},
+				}
 			}
-			var one imap.UIDSet
-			one.AddNum(imap.UID(out[pc.idx].UID))
-			cmds[k] = s.c.Fetch(one, &imap.FetchOptions{UID: true, BodySection: items})
+			sent[k] = s.c.Fetch(uidSet(c.uids), &imap.FetchOptions{UID: true, BodySection: items})
 		}
 		// go-imap hands each FETCH response to its command over an
 		// unbuffered channel: every command must be drained concurrently,
 		// or the reader blocks on the second one while we wait on the first
 		// (and closing the socket would not release it).
-		results := make([][]*imapclient.FetchMessageBuffer, len(cmds))
-		errs := make([]error, len(cmds))
+		results := make([][]*imapclient.FetchMessageBuffer, len(sent))
+		errs := make([]error, len(sent))
 		var wg sync.WaitGroup
-		for k, cmd := range cmds {
+		for k, cmd := range sent {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -370,20 +454,21 @@ func (s *Session) fetchTexts(out []Fetched) error {
 			}()
 		}
 		wg.Wait()
-		for k, pc := range group {
-			f := &out[pc.idx]
+		for k, c := range group {
 			if errs[k] != nil {
 				if firstErr == nil {
-					firstErr = fmt.Errorf("text parts of uid %d: %w", f.UID, errs[k])
+					firstErr = fmt.Errorf("text parts of uids %v: %w", uidSet(c.uids), errs[k])
 				}
 				continue
 			}
 			for _, b := range results[k] {
-				if uint32(b.UID) != f.UID {
-					continue
+				own, asked := c.reqs[uint32(b.UID)]
+				f := byUID[uint32(b.UID)]
+				if !asked || f == nil {
+					continue // an unsolicited FETCH of another message
 				}
 				for _, sec := range b.BodySection {
-					r, ok := pc.reqs[pathString(sec.Section.Part)]
+					r, ok := own[pathString(sec.Section.Part)]
 					if !ok || sec.Section.Specifier != imap.PartSpecifierNone {
 						continue
 					}
@@ -398,7 +483,8 @@ func (s *Session) fetchTexts(out []Fetched) error {
 						p.Truncated = true
 					}
 					if int64(len(body)) > r.size {
-						body = body[:r.size]
+						// The command asked more for another message.
+						body = body[:r.size:r.size]
 						p.Truncated = true
 					}
 					p.Body = body

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -227,5 +228,16 @@ func (s *Store) Prune() (Pruned, error) {
 }
 
 func (tx *Tx) bucket(name []byte) *bolt.Bucket {
-	return tx.tx.Bucket(name)
+	b := tx.tx.Bucket(name)
+	if b != nil && bytes.Equal(name, bucketAudit) {
+		// Keys grow with time: pages split at the default 50 % leave every
+		// page but the last half empty, doubling the file and the pages a
+		// backlog maps. (FillPercent lives on the transaction's Bucket.)
+		b.FillPercent = appendFillPercent
+	}
+	return b
 }
+
+// appendFillPercent is how full a split leaves the pages of an append-only
+// bucket.
+const appendFillPercent = 0.9

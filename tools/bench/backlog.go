@@ -15,19 +15,26 @@ import (
 
 // backlogTool is one tool's result on the backlog job.
 type backlogTool struct {
-	Skipped     string  `json:"skipped,omitempty"`
-	Error       string  `json:"error,omitempty"`
-	WallS       float64 `json:"wall_s"`
-	Handled     int     `json:"handled"`
-	Complete    bool    `json:"complete"`
-	MsgsPerS    float64 `json:"msgs_per_s"`
-	PeakRSSKB   int64   `json:"peak_rss_kb"`
-	BytesFromIM int64   `json:"bytes_fetched"`
-	BytesToIM   int64   `json:"bytes_sent"`
-	InboxLeft   int     `json:"inbox_after"`
-	Flagged     int     `json:"inbox_flagged_after"`
-	Held        int     `json:"held_after"`
-	Alerts      int     `json:"alerts_smtp,omitempty"`
+	Skipped   string  `json:"skipped,omitempty"`
+	Error     string  `json:"error,omitempty"`
+	WallS     float64 `json:"wall_s"`
+	Handled   int     `json:"handled"`
+	Complete  bool    `json:"complete"`
+	MsgsPerS  float64 `json:"msgs_per_s"`
+	PeakRSSKB int64   `json:"peak_rss_kb"`
+	// EndAnonKB and EndFileKB split the RSS when the last message was
+	// handled: heap and stacks versus mapped files (the binary, the state
+	// database's mmap). boundaryd only.
+	EndAnonKB   int64 `json:"end_rss_anon_kb,omitempty"`
+	EndFileKB   int64 `json:"end_rss_file_kb,omitempty"`
+	BytesFromIM int64 `json:"bytes_fetched"`
+	BytesToIM   int64 `json:"bytes_sent"`
+	InboxLeft   int   `json:"inbox_after"`
+	// Commands counts the IMAP commands sent, by name (boundaryd only).
+	Commands map[string]int `json:"imap_commands,omitempty"`
+	Flagged  int            `json:"inbox_flagged_after"`
+	Held     int            `json:"held_after"`
+	Alerts   int            `json:"alerts_smtp,omitempty"`
 	// LimitS is how long the tool was given (imapfilter: derived from
 	// boundaryd's wall time on the same backlog).
 	LimitS float64 `json:"limit_s,omitempty"`
@@ -187,11 +194,30 @@ func (b *bench) backlogBoundaryd(ctx context.Context, user string, n, emergencie
 		return fail(err)
 	}
 	defer sinks.close()
-	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(proxy.port(), user, filepath.Join(dir, "state"), "all"))
+	var env []string
+	profDir := ""
+	if b.opts.profile != "" {
+		profDir = filepath.Join(b.opts.profile, "backlog")
+		if err := os.MkdirAll(profDir, 0o755); err != nil {
+			return fail(err)
+		}
+		_ = os.Remove(filepath.Join(profDir, "done"))
+		env = append(env, "BOUNDARYD_PROFILE_DIR="+profDir)
+	}
+	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(proxy.port(), user, filepath.Join(dir, "state"), "all"), env...)
 	if err != nil {
 		return fail(err)
 	}
 	at, handled, err := sub.waitHandled(ctx, n, b.sz.backlogLimit)
+	out.EndAnonKB, out.EndFileKB = rssParts(sub.pid())
+	if profDir != "" {
+		if perr := sub.writeProfiles(ctx, profDir); perr != nil {
+			b.logf("backlog: %v", perr)
+		} else {
+			b.logf("backlog: profiles in %s (go tool pprof -top %s/boundaryd %s/cpu.pprof)", profDir, b.work, profDir)
+		}
+	}
+	out.Commands = proxy.commands()
 	_, hwm, _ := memKB(sub.pid())
 	bytesFrom, bytesTo := proxy.fromServer.Load(), proxy.toServ.Load()
 	out.Handled = handled

@@ -172,9 +172,14 @@ func (p *inProcess) stop() {
 }
 
 // buildBoundaryd compiles the real command into dir, as a user would.
-func buildBoundaryd(ctx context.Context, root, dir string) (string, error) {
+// Build tags (benchprofile) are for measurement only.
+func buildBoundaryd(ctx context.Context, root, dir string, tags ...string) (string, error) {
 	bin := filepath.Join(dir, "boundaryd")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./cmd/boundaryd")
+	args := []string{"build", "-trimpath", "-o", bin}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/boundaryd")...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -191,7 +196,7 @@ type subprocess struct {
 	done    chan struct{}
 }
 
-func startSubprocess(ctx context.Context, bin, dir string, c daemonCfg) (*subprocess, error) {
+func startSubprocess(ctx context.Context, bin, dir string, c daemonCfg, env ...string) (*subprocess, error) {
 	port, err := freeport.Loopback()
 	if err != nil {
 		return nil, err
@@ -206,7 +211,7 @@ func startSubprocess(ctx context.Context, bin, dir string, c daemonCfg) (*subpro
 		return nil, err
 	}
 	cmd := exec.Command(bin, "run", "--config", conf)
-	cmd.Env = append(os.Environ(), passwordEnv+"="+password)
+	cmd.Env = append(append(os.Environ(), passwordEnv+"="+password), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	s := &subprocess{cmd: cmd, metrics: "http://" + c.httpListen + "/metrics", done: make(chan struct{})}
 	s.started = time.Now()
@@ -230,6 +235,18 @@ func startSubprocess(ctx context.Context, bin, dir string, c daemonCfg) (*subpro
 }
 
 func (s *subprocess) pid() int { return s.cmd.Process.Pid }
+
+// writeProfiles asks a benchprofile build to write its profiles into dir
+// (see cmd/boundaryd/profile_bench.go) and waits until it has.
+func (s *subprocess) writeProfiles(ctx context.Context, dir string) error {
+	if err := s.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		return fmt.Errorf("profiles: %w", err)
+	}
+	if !waitFor(ctx, 30*time.Second, func() bool { _, err := os.Stat(filepath.Join(dir, "done")); return err == nil }) {
+		return fmt.Errorf("profiles: none written into %s within 30 s", dir)
+	}
+	return nil
+}
 
 // stop sends SIGTERM (the daemon promises to stop within 5 s), then SIGKILL.
 func (s *subprocess) stop() {

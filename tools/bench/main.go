@@ -70,6 +70,11 @@ type options struct {
 	seed      uint64
 	idle      time.Duration
 	logw      io.Writer
+	// profile, when set, is where the backlog's boundaryd writes its CPU,
+	// block, mutex and heap profiles (a -tags benchprofile build).
+	profile string
+	// backlogN overrides the backlog's message count (0: the mode's).
+	backlogN int
 }
 
 // bench is one run: the server, the generator, the built binary.
@@ -100,6 +105,8 @@ func main() {
 	flag.StringVar(&scen, "scenarios", strings.Join(allScenarios, ","), "comma-separated subset of "+strings.Join(allScenarios, ","))
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, state) for inspection")
 	flag.DurationVar(&o.idle, "idle", 0, "idle sampling period (default 10m, 10s with -quick)")
+	flag.StringVar(&o.profile, "profile", "", "write the backlog boundaryd's CPU, block, mutex and heap profiles into this directory")
+	flag.IntVar(&o.backlogN, "backlog", 0, "backlog message count (default 20000, 200 with -quick)")
 	flag.Uint64Var(&o.seed, "seed", 20260303, "random seed for the generated mail and intervals")
 	flag.Parse()
 	var err error
@@ -192,6 +199,9 @@ func run(ctx context.Context, o options) (*report, error) {
 	if o.idle > 0 {
 		sz.idle = o.idle
 	}
+	if o.backlogN > 0 {
+		sz.backlogN = o.backlogN
+	}
 	b := &bench{opts: o, sz: sz, start: time.Now()}
 	rep := newReport(o, sz)
 	missing, install := missingDeps()
@@ -227,7 +237,11 @@ func run(ctx context.Context, o options) (*report, error) {
 	b.gen, b.check = newMailGen(o.seed), newChecker(cl)
 
 	b.logf("building boundaryd")
-	if b.bin, err = buildBoundaryd(ctx, b.root, b.work); err != nil {
+	var tags []string
+	if o.profile != "" {
+		tags = []string{"benchprofile"}
+	}
+	if b.bin, err = buildBoundaryd(ctx, b.root, b.work, tags...); err != nil {
 		return nil, err
 	}
 	b.logf("starting Dovecot")
@@ -260,6 +274,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 	rep.Generated = generatedStats{RejectedEmergency: b.check.rejectedEmergency, RejectedBenign: b.check.rejectedBenign}
 	rep.WallS = time.Since(b.start).Seconds()
+	rep.LoadEnd = loadAvg()
 	rep.evaluate()
 	if len(errs) > 0 {
 		return rep, fmt.Errorf("%s", strings.Join(errs, "; "))

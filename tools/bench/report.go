@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,11 +29,15 @@ type generatedStats struct {
 }
 
 type report struct {
-	Date      string          `json:"date"`
-	Machine   string          `json:"machine"`
-	Go        string          `json:"go"`
-	Dovecot   string          `json:"dovecot"`
-	Mode      string          `json:"mode"`
+	Date    string `json:"date"`
+	Machine string `json:"machine"`
+	Go      string `json:"go"`
+	Dovecot string `json:"dovecot"`
+	Mode    string `json:"mode"`
+	// LoadStart and LoadEnd are /proc/loadavg's 1, 5 and 15 minute
+	// averages when the run started and ended: the machine may be shared.
+	LoadStart string          `json:"loadavg_start"`
+	LoadEnd   string          `json:"loadavg_end"`
 	WallS     float64         `json:"wall_s"`
 	Rows      []row           `json:"table"`
 	Latency   *latencyResult  `json:"latency,omitempty"`
@@ -48,7 +54,20 @@ func newReport(o options, sz sizes) *report {
 	if o.quick {
 		mode = "quick"
 	}
-	return &report{Date: time.Now().Format(time.RFC3339), Machine: machine(), Go: runtime.Version(), Mode: mode}
+	return &report{Date: time.Now().Format(time.RFC3339), Machine: machine(), Go: runtime.Version(), Mode: mode, LoadStart: loadAvg()}
+}
+
+// loadAvg is the 1, 5 and 15 minute load averages ("" when unreadable).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func machine() string {
@@ -140,7 +159,11 @@ func (r *report) evaluate() {
 		faster := imf.Skipped != "" || imf.Error != "" || bd.MsgsPerS > imf.MsgsPerS
 		add(fmt.Sprintf("backlog: all, %d msgs: rate (wall)", b.Messages), rate(bd), rate(imf), "≥ 200 msg/s, > imapfilter",
 			verdict(bd.Complete && bd.MsgsPerS >= 200 && faster))
-		add("backlog peak RSS", mb(bd.PeakRSSKB), skippedOr(imf.Skipped, "", mb(imf.PeakRSSKB)), "< 64 MB", verdict(bd.Error == "" && bd.PeakRSSKB < 64*1024))
+		peak := mb(bd.PeakRSSKB)
+		if bd.EndAnonKB > 0 {
+			peak += fmt.Sprintf(" (at the end: %s anon + %s files)", mb(bd.EndAnonKB), mb(bd.EndFileKB))
+		}
+		add("backlog peak RSS", peak, skippedOr(imf.Skipped, "", mb(imf.PeakRSSKB)), "< 64 MB", verdict(bd.Error == "" && bd.PeakRSSKB < 64*1024))
 		bytesOf := func(t backlogTool) string {
 			return fmt.Sprintf("%.0f MB (%.0f%%)", float64(t.BytesFromIM)/1e6, 100*float64(t.BytesFromIM)/float64(max(1, b.MailboxBytes)))
 		}
@@ -153,12 +176,15 @@ func (r *report) evaluate() {
 		add(fmt.Sprintf("backlog outcome (%d emergencies, %d benign)", b.Emergencies, b.Messages-b.Emergencies),
 			state(bd)+fmt.Sprintf(", %d alerts", bd.Alerts), skippedOr(imf.Skipped, "", state(imf)), "exact",
 			verdict(bd.Complete && bd.Flagged == b.Emergencies && bd.InboxLeft == b.Emergencies && bd.Held == b.Messages-b.Emergencies && bd.Alerts == b.Emergencies))
+		if len(bd.Commands) > 0 {
+			add("backlog IMAP commands per 50 messages", commandsPer(bd.Commands, b.Messages, 50), "", "-", "info")
+		}
 	}
 	if i := r.Idle; i != nil {
 		bd, imf := i.Boundaryd, i.Imapfilter
 		dur := time.Duration(bd.DurationS * float64(time.Second)).Round(time.Second)
 		add(fmt.Sprintf("idle RSS max over %s", dur), skippedOr("", bd.Error, mb(bd.RSSMaxKB)), skippedOr(imf.Skipped, imf.Error, mb(imf.RSSMaxKB)),
-			"< 25 MB", verdict(bd.Error == "" && bd.RSSMaxKB > 0 && bd.RSSMaxKB < 25*1024))
+			"≤ 20 MB", verdict(bd.Error == "" && bd.RSSMaxKB > 0 && bd.RSSMaxKB <= 20*1024))
 		cpu := func(t idleTool) string { return fmt.Sprintf("%.2f s (%.3f%%)", t.CPUS, t.CPUPercent) }
 		add("idle CPU", skippedOr("", bd.Error, cpu(bd)), skippedOr(imf.Skipped, imf.Error, cpu(imf)), "-", "info")
 		add("idle goroutines start -> end (max)", fmt.Sprintf("%d -> %d (%d)", bd.GoroutinesT0, bd.GoroutinesT1, bd.GoroutineMax), "n/a",
@@ -178,7 +204,8 @@ func (r *report) evaluate() {
 }
 
 func (r *report) printTable(w io.Writer) {
-	fmt.Fprintf(w, "\nboundaryd bench (%s) — %s — %s — %s, Dovecot %s — %.0f s\n\n", r.Mode, r.Date, r.Machine, r.Go, r.Dovecot, r.WallS)
+	fmt.Fprintf(w, "\nboundaryd bench (%s) — %s — %s — %s, Dovecot %s — %.0f s — load average %s at start, %s at end\n\n",
+		r.Mode, r.Date, r.Machine, r.Go, r.Dovecot, r.WallS, r.LoadStart, r.LoadEnd)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tboundaryd\timapfilter\ttarget\tresult")
 	for _, x := range r.Rows {
@@ -199,4 +226,24 @@ func (r *report) writeJSON(path string) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// commandsPer says how many commands of each kind were sent per per
+// messages of n, the commonest first, with the total.
+func commandsPer(cmds map[string]int, n, per int) string {
+	names := make([]string, 0, len(cmds))
+	total := 0
+	for k, v := range cmds {
+		names = append(names, k)
+		total += v
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(cmds[b], cmds[a]), cmp.Compare(a, b)) })
+	scale := float64(per) / float64(max(n, 1))
+	parts := []string{fmt.Sprintf("%.1f in all", float64(total)*scale)}
+	for _, k := range names {
+		if v := float64(cmds[k]) * scale; v >= 0.05 {
+			parts = append(parts, fmt.Sprintf("%s %.1f", k, v))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
