@@ -88,9 +88,9 @@ func describeServer(w io.Writer, info imapwatch.ServerInfo, cfg *config.Config, 
 			"Gmail: log in with an app password (imap.auth: plain) or OAuth (imap.auth: xoauth2); the account password alone is refused")
 	case imapwatch.ProductMicrosoft:
 		if a := cfg.IMAP.Auth; a != config.AuthXOAuth2 && a != config.AuthOAuthBearer && a != config.AuthOAuth2 {
-			must = append(must, "Microsoft 365 / Outlook.com turned off password logins: set imap.auth: xoauth2 with an OAuth token (boundaryd login)")
+			must = append(must, "Microsoft 365 / Outlook.com refuse passwords: set imap.auth: oauth2 and sign in with boundaryd login (or imap.auth: xoauth2 with a token)")
 		} else {
-			must = append(must, "Microsoft: the OAuth token must stay valid; boundaryd login renews it")
+			must = append(must, "Microsoft drops idle connections now and then; boundaryd reconnects by itself")
 		}
 	case imapwatch.ProductICloud:
 		must = append(must, "iCloud: log in with an app-specific password from appleid.apple.com")

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/boundaryd/boundaryd/internal/testimap"
 )
@@ -38,6 +41,17 @@ state_dir: %s
 		t.Fatal(err)
 	}
 	t.Setenv("BD_CMD_TEST_PW", srv.Password())
+	if bin := os.Getenv("BOUNDARY_CHECK_CONNECT_BIN"); bin != "" {
+		// The built binary, for the outputs shown in the README.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		b, err := exec.CommandContext(ctx, bin, "check", "--connect", "--config", p).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s check --connect: %v: %s", bin, err, b)
+		}
+		t.Logf("$ boundaryd check --connect --config config.yaml\n%s", b)
+		return string(b)
+	}
 	code, out, errOut := cli(t, "", "check", "--connect", "--config", p)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
