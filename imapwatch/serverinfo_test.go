@@ -2,8 +2,12 @@ package imapwatch
 
 import (
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/boundaryd/boundaryd/internal/netpolicy"
+	"github.com/boundaryd/boundaryd/internal/testimap"
 )
 
 // Recognise names each server from what it says of itself (greetings and ID
@@ -39,5 +43,35 @@ func TestGreetingRecorder(t *testing.T) {
 	r.add([]byte("* more\r\n"))
 	if got, want := r.text(), "Dovecot ready."; got != want {
 		t.Errorf("greeting %q, want %q", got, want)
+	}
+}
+
+// ServerInfo reads the greeting in the clear, under implicit TLS and before
+// STARTTLS, and the capabilities and namespace of the session.
+func TestServerInfoGreeting(t *testing.T) {
+	for _, mode := range []string{"insecure", testimap.TLSImplicit, testimap.TLSStartTLS} {
+		t.Run(mode, func(t *testing.T) {
+			mo := testimap.MemOptions{}
+			if mode != "insecure" {
+				mo.TLS = mode
+			}
+			srv := testimap.StartMem(t, mo)
+			opts := optionsFor(t, srv)
+			if mode != "insecure" {
+				opts.Security = netpolicy.Security(mode)
+				opts.TLSConfig = srv.ClientTLS()
+			}
+			s := dial(t, opts)
+			info, err := s.ServerInfo(testCtx(t, 5*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Greeting != "IMAP server ready" {
+				t.Errorf("greeting %q, want %q", info.Greeting, "IMAP server ready")
+			}
+			if info.Product != ProductUnknown || !info.Caps.Move || !info.Caps.IDLE || info.Delim != '/' || info.Personal != "" {
+				t.Errorf("info %+v", info)
+			}
+		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boundaryd/boundaryd/config"
+	"github.com/boundaryd/boundaryd/imapwatch"
 	"github.com/boundaryd/boundaryd/internal/testimap"
 )
 
@@ -103,4 +105,38 @@ func TestCheckConnectRecognisesServer(t *testing.T) {
 		wantIn(t, out, "Server: Courier-IMAP", `hold folder "Boundary/Held" (on this server "INBOX.Boundary.Held")`,
 			`the hold folder goes under "INBOX."`)
 	})
+}
+
+// The hosted services' advice, which the local servers cannot show: Gmail's
+// labels, Microsoft's OAuth2 (unless already set), and polling's delay.
+func TestDescribeServerAdvice(t *testing.T) {
+	full := imapwatch.Capabilities{IDLE: true, Move: true, UIDPlus: true, Keywords: true}
+	for _, tc := range []struct {
+		name    string
+		info    imapwatch.ServerInfo
+		auth    config.IMAPAuth
+		want    []string
+		notWant []string
+	}{
+		{"gmail", imapwatch.ServerInfo{Product: imapwatch.ProductGmail, Caps: full, Namespace: true, Delim: '/'}, config.AuthPlain,
+			[]string{"Server: Gmail", "removes the INBOX label", "All Mail"}, nil},
+		{"microsoft-password", imapwatch.ServerInfo{Product: imapwatch.ProductMicrosoft, Caps: full}, config.AuthPlain,
+			[]string{"Server: Microsoft Exchange / 365", "imap.auth: oauth2"}, nil},
+		{"microsoft-oauth", imapwatch.ServerInfo{Product: imapwatch.ProductMicrosoft, Caps: full}, config.AuthOAuth2,
+			[]string{"reconnects"}, []string{"refuse passwords"}},
+		{"no-idle", imapwatch.ServerInfo{Caps: imapwatch.Capabilities{Move: true}}, config.AuthPlain,
+			[]string{"poll the inbox every 5m0s", "up to imap.poll_interval (5m0s) late", "\\Flagged only"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &config.Config{IMAP: config.IMAP{Auth: tc.auth, PollInterval: config.Duration(5 * time.Minute)}}
+			var b strings.Builder
+			describeServer(&b, tc.info, cfg, `hold folder "Boundary/Held"`)
+			wantIn(t, b.String(), tc.want...)
+			for _, nw := range tc.notWant {
+				if strings.Contains(b.String(), nw) {
+					t.Errorf("output has %q:\n%s", nw, b.String())
+				}
+			}
+		})
+	}
 }
