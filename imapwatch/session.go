@@ -61,6 +61,8 @@ type Session struct {
 	delim    rune
 	personal string // personal namespace prefix, "" or e.g. "INBOX."
 	selected MailboxState
+	// greet records the server's greeting line (serverinfo.go).
+	greet *greetingRecorder
 
 	aborted atomic.Bool
 }
@@ -94,7 +96,7 @@ func Dial(ctx context.Context, opts Options) (*Session, error) {
 // TLS and go-imap read from the server is counted per command.
 func newSession(opts Options, log *slog.Logger, conn net.Conn) *Session {
 	b := newBudgetConn(conn)
-	return &Session{opts: opts, log: log, raw: b, budget: b, events: make(chan Event, 16), delim: '/'}
+	return &Session{opts: opts, log: log, raw: b, budget: b, events: make(chan Event, 16), delim: '/', greet: &greetingRecorder{}}
 }
 
 func (s *Session) clientOptions() *imapclient.Options {
@@ -151,16 +153,16 @@ func (s *Session) setup(ctx context.Context) error {
 			if err := tc.HandshakeContext(ctx); err != nil {
 				return fmt.Errorf("tls handshake: %w", err)
 			}
-			s.c = imapclient.New(tc, copts)
+			s.c = imapclient.New(s.greet.wrap(tc), copts)
 		case SecurityStartTLS:
 			copts.TLSConfig = s.tlsConfig()
-			c, err := imapclient.NewStartTLS(s.raw, copts)
+			c, err := imapclient.NewStartTLS(s.greet.wrap(s.raw), copts)
 			if err != nil {
 				return fmt.Errorf("starttls: %w", err)
 			}
 			s.c = c
 		case SecurityInsecure:
-			s.c = imapclient.New(s.raw, copts)
+			s.c = imapclient.New(s.greet.wrap(s.raw), copts)
 		default:
 			return fmt.Errorf("imap security %q: want tls, starttls or insecure", s.opts.Security)
 		}

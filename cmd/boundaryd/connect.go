@@ -29,34 +29,20 @@ func checkConnect(ctx context.Context, e *env, cfg *config.Config) int {
 		fmt.Fprintf(e.stderr, "IMAP: cannot open %s: %v\n", cfg.IMAP.Inbox, err)
 		return exitFailure
 	}
-	caps := s.Caps()
 	fmt.Fprintf(e.stdout, "IMAP %s:%d: logged in as %s (%s); %s has %d messages\n",
 		cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Username, cfg.IMAP.Security, cfg.IMAP.Inbox, sel.NumMessages)
-	yes := func(b bool, good, bad string) {
-		mark := "yes"
-		if !b {
-			mark = "no "
-		}
-		msg := good
-		if !b {
-			msg = bad
-		}
-		fmt.Fprintf(e.stdout, "  %s %s\n", mark, msg)
-	}
-	yes(caps.IDLE, "IDLE: new mail is noticed at once",
-		fmt.Sprintf("IDLE: boundaryd will poll every %s instead (imap.poll_interval)", cfg.IMAP.PollInterval.D()))
-	yes(caps.Move, "MOVE: messages are moved to the hold folder in one step",
-		"MOVE: boundaryd will copy, check the copy, then delete the original")
-	yes(caps.UIDPlus, "UIDPLUS: only the moved message is expunged",
-		"UIDPLUS: without it boundaryd cannot expunge one message alone; originals stay flagged \\Deleted (your mail client hides or purges them)")
-	yes(caps.Keywords, "keywords: escalated mail gets $Emergency besides \\Flagged",
-		"keywords: escalated mail gets \\Flagged only")
 	held := holdFolderWhere(cfg.IMAP.HoldFolder, s.MailboxName(cfg.IMAP.HoldFolder))
 	if st, err := s.Status(ctx, cfg.IMAP.HoldFolder); err == nil {
-		fmt.Fprintf(e.stdout, "  yes hold folder %s exists (%d messages)\n", held, st.NumMessages)
+		held += fmt.Sprintf(", which exists (%d messages)", st.NumMessages)
 	} else {
-		fmt.Fprintf(e.stdout, "  no  hold folder %s does not exist yet: boundaryd creates it at start\n", held)
+		held += ", which does not exist yet: boundaryd creates it at start"
 	}
+	info, err := s.ServerInfo(ctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "IMAP: %v\n", err)
+		return exitFailure
+	}
+	describeServer(e.stdout, info, cfg, "hold folder "+held)
 	if cfg.SMTP != nil {
 		sc := daemon.SMTPConfigFor(cfg, daemon.Options{})
 		if err := notify.Probe(ctx, sc); err != nil {
