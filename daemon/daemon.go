@@ -227,6 +227,7 @@ func SMTPConfigFor(cfg *config.Config, opts Options) notify.SMTPConfig {
 		Username: s.Username,
 		Password: s.Secret.Func(),
 		TLS:      opts.SMTPTLS,
+		TLSPin:   s.TLSPin,
 	}
 }
 
@@ -354,7 +355,7 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 		Username:       m.Username,
 		Auth:           imapAuth(m),
 		Password:       m.Secret.Func(),
-		TLSConfig:      opts.IMAPTLS,
+		TLSConfig:      m.TLSPin.Config(opts.IMAPTLS), // unchanged without imap.tls_pin
 		Inbox:          m.Inbox,
 		HoldFolder:     m.HoldFolder,
 		PollInterval:   m.PollInterval.D(),
