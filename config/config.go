@@ -15,6 +15,7 @@ import (
 
 	"github.com/boundaryd/boundaryd/classify"
 	"github.com/boundaryd/boundaryd/internal/netpolicy"
+	"github.com/boundaryd/boundaryd/internal/tlspin"
 )
 
 // Config is the whole configuration file. Field tags are the contract's keys.
@@ -43,7 +44,11 @@ type IMAP struct {
 	Host     string             `yaml:"host"`
 	Port     int                `yaml:"port"`
 	Security netpolicy.Security `yaml:"security"`
-	Username string             `yaml:"username"`
+	// TLSPin, when set, trusts exactly the server certificate with this
+	// SHA-256 fingerprint instead of the CA chain and host name (a local
+	// server with its own certificate, such as Proton Mail Bridge).
+	TLSPin   tlspin.Pin `yaml:"tls_pin"`
+	Username string     `yaml:"username"`
 	// Auth is the login mechanism (see IMAPAuth's values).
 	Auth            IMAPAuth `yaml:"auth"`
 	Password        string   `yaml:"password"`
@@ -65,6 +70,7 @@ type SMTP struct {
 	Host            string             `yaml:"host"`
 	Port            int                `yaml:"port"`
 	Security        netpolicy.Security `yaml:"security"`
+	TLSPin          tlspin.Pin         `yaml:"tls_pin"` // as imap.tls_pin
 	Username        string             `yaml:"username"`
 	Password        string             `yaml:"password"`
 	PasswordEnv     string             `yaml:"password_env"`

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/boundaryd/boundaryd/internal/tlspin"
 	"gopkg.in/yaml.v3"
 )
 
@@ -17,7 +18,10 @@ type Duration time.Duration
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-var durationType = reflect.TypeOf(Duration(0))
+var (
+	durationType = reflect.TypeOf(Duration(0))
+	pinType      = reflect.TypeOf(tlspin.Pin(""))
+)
 
 // decoder walks a yaml.Node tree into typed structs by hand instead of using
 // yaml.v3's Decode, because Decode stops at the first kind of problem and does
@@ -47,6 +51,17 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, line int) {
 				return fmt.Errorf("%s: a duration cannot be negative", path)
 			}
 			v.SetInt(int64(dur))
+			return nil
+		})
+		return
+	}
+	if v.Type() == pinType {
+		d.scalar(n, path, func(s string) error {
+			pin, err := tlspin.Parse(s)
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			v.SetString(string(pin))
 			return nil
 		})
 		return

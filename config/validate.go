@@ -15,6 +15,7 @@ import (
 
 	"github.com/boundaryd/boundaryd/classify"
 	"github.com/boundaryd/boundaryd/internal/netpolicy"
+	"github.com/boundaryd/boundaryd/internal/tlspin"
 	"github.com/boundaryd/boundaryd/schedule"
 )
 
@@ -202,6 +203,7 @@ func (c *Config) validateIMAP(p *Problems) {
 	required(p, c, "imap.host", m.Host)
 	required(p, c, "imap.username", m.Username)
 	c.checkSecurity(p, "imap", m.Security, m.Host)
+	c.checkPin(p, "imap", m.Security, m.TLSPin)
 	port(p, c, "imap.port", m.Port)
 	m.Secret = secretFrom(p, c, "imap", "password", m.Password, m.PasswordEnv, m.PasswordFile, m.PasswordCommand, m.Auth != AuthOAuth2)
 	c.validateOAuth2(p)
@@ -234,6 +236,7 @@ func (c *Config) validateSMTP(p *Problems) {
 	required(p, c, "smtp.host", s.Host)
 	port(p, c, "smtp.port", s.Port)
 	c.checkSecurity(p, "smtp", s.Security, s.Host)
+	c.checkPin(p, "smtp", s.Security, s.TLSPin)
 	if required(p, c, "smtp.from", s.From) {
 		if _, err := mail.ParseAddress(s.From); err != nil {
 			p.add(c.Line("smtp.from"), "smtp.from: %q is not an address (%v)", s.From, err)
@@ -503,6 +506,14 @@ func (c *Config) checkSecurity(p *Problems, section string, sec netpolicy.Securi
 	}
 	if err := netpolicy.Check(sec, host); err != nil {
 		p.add(c.Line(section+".security"), "%s.security: %v", section, err)
+	}
+}
+
+// checkPin refuses a certificate pin on a connection without TLS, where it
+// would silently pin nothing.
+func (c *Config) checkPin(p *Problems, section string, sec netpolicy.Security, pin tlspin.Pin) {
+	if pin != "" && sec == netpolicy.Insecure {
+		p.add(c.Line(section+".tls_pin"), "%s.tls_pin: a pinned certificate needs %s.security tls or starttls, not insecure", section, section)
 	}
 }
 

@@ -227,6 +227,7 @@ func SMTPConfigFor(cfg *config.Config, opts Options) notify.SMTPConfig {
 		Username: s.Username,
 		Password: s.Secret.Func(),
 		TLS:      opts.SMTPTLS,
+		TLSPin:   s.TLSPin,
 	}
 }
 
@@ -338,10 +339,18 @@ func imapAuth(m config.IMAP) imapwatch.Auth {
 }
 
 // IMAPOptions maps the configuration to imapwatch's options.
-func (d *Daemon) IMAPOptions() imapwatch.Options { return IMAPOptionsFor(d.cfg, d.opts) }
+func (d *Daemon) IMAPOptions() imapwatch.Options {
+	return imapOptions(d.cfg, d.opts, d.signInRefused)
+}
 
 // IMAPOptionsFor maps the configuration's imap section for imapwatch.
 func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
+	return imapOptions(cfg, opts, nil)
+}
+
+// imapOptions is IMAPOptionsFor; onRevoked, when set, is also told when the
+// provider refuses the saved OAuth2 sign-in (the running daemon's notice).
+func imapOptions(cfg *config.Config, opts Options, onRevoked func(*oauth.RevokedError)) imapwatch.Options {
 	m := cfg.IMAP
 	logger := opts.Logger
 	if logger == nil {
@@ -354,7 +363,7 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 		Username:       m.Username,
 		Auth:           imapAuth(m),
 		Password:       m.Secret.Func(),
-		TLSConfig:      opts.IMAPTLS,
+		TLSConfig:      m.TLSPin.Config(opts.IMAPTLS), // unchanged without imap.tls_pin
 		Inbox:          m.Inbox,
 		HoldFolder:     m.HoldFolder,
 		PollInterval:   m.PollInterval.D(),
@@ -365,7 +374,7 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 	}
 	var tokens *oauth.Source
 	if m.Auth == config.AuthOAuth2 {
-		tokens, o.Password = oauthTokens(cfg, opts, logger)
+		tokens, o.Password = oauthTokens(cfg, opts, logger, onRevoked)
 	}
 	if m := opts.Metrics; m != nil || tokens != nil {
 		o.OnDisconnect = func(err error) {
@@ -385,7 +394,7 @@ func IMAPOptionsFor(cfg *config.Config, opts Options) imapwatch.Options {
 // oauthTokens is the password source of imap.auth: oauth2: a fresh access
 // token from the saved sign-in at each login. A revoked sign-in is logged
 // at error (by the source) and turns /healthz unhealthy until a login works.
-func oauthTokens(cfg *config.Config, opts Options, logger *slog.Logger) (*oauth.Source, func(context.Context) (string, error)) {
+func oauthTokens(cfg *config.Config, opts Options, logger *slog.Logger, onRevoked func(*oauth.RevokedError)) (*oauth.Source, func(context.Context) (string, error)) {
 	client, err := oauth.ClientFor(cfg.IMAP)
 	if err != nil {
 		return nil, func(context.Context) (string, error) { return "", err }
@@ -396,8 +405,16 @@ func oauthTokens(cfg *config.Config, opts Options, logger *slog.Logger) (*oauth.
 		Clock:  opts.Clock,
 		Logger: logger,
 	}
-	if m := opts.Metrics; m != nil {
-		so.OnRevoked = func(*oauth.RevokedError) { m.SetSignInProblem(oauth.HealthReason) }
+	m := opts.Metrics
+	so.OnRevoked = func(re *oauth.RevokedError) {
+		if m != nil {
+			m.SetSignInProblem(oauth.HealthReason)
+		}
+		if onRevoked != nil {
+			onRevoked(re)
+		}
+	}
+	if m != nil {
 		so.OnRestored = func() { m.SetSignInProblem("") }
 	}
 	src := oauth.NewSource(so)

@@ -39,6 +39,13 @@ const (
 	KindConcern Kind = "concern"
 	// KindTest is boundaryd test-alert's clearly marked test page.
 	KindTest Kind = "test"
+	// KindNotice is a notice about boundaryd itself, not about a message:
+	// it cannot sign in to the mailbox (run boundaryd login). Its level is
+	// LevelConcern (quiet, never read as an emergency), and like a test it
+	// goes to every channel of its groups whatever their levels: a channel
+	// that takes pages only is one the therapist relies on, and while the
+	// sign-in fails no page can come at all.
+	KindNotice Kind = "notice"
 )
 
 // Alert is what every channel is told about one emergency message (or a
@@ -91,12 +98,12 @@ func (a Alert) Normalized() (Alert, error) {
 	}
 	if a.Level == "" {
 		a.Level = LevelPage
-		if a.Kind == KindConcern {
+		if a.Kind == KindConcern || a.Kind == KindNotice {
 			a.Level = LevelConcern
 		}
 	}
 	switch a.Kind {
-	case KindEmergency, KindConcern, KindTest:
+	case KindEmergency, KindConcern, KindTest, KindNotice:
 	default:
 		return a, fmt.Errorf("notify: unknown alert kind %q", a.Kind)
 	}
@@ -127,6 +134,8 @@ func (a Alert) DedupeKey() string {
 		k += "#c"
 	case KindTest:
 		k += "#t"
+	case KindNotice:
+		k += "#n"
 	}
 	if a.Repeat > 0 {
 		k += "#r" + strconv.Itoa(a.Repeat)
@@ -212,6 +221,13 @@ func (a Alert) Text(loc *time.Location) string {
 			"TEST (boundaryd): this is a test alert from boundaryd test-alert. No message needs you; nothing to do.",
 			"TEST (boundaryd) : ceci est une alerte de test envoyée par boundaryd test-alert. Aucun message ne vous attend ; rien à faire.")
 		v.Mailbox = mailbox
+	case KindNotice:
+		v.Headline = locale.Pick(l,
+			"Notice (boundaryd): boundaryd cannot sign in to your mailbox. Run boundaryd login.",
+			"Avis (boundaryd) : boundaryd ne peut plus se connecter à votre boîte mail. Lancez boundaryd login.")
+		v.Notice = locale.Pick(l,
+			"Your mail provider refused the saved sign-in (it was revoked or expired). Until you sign in again, boundaryd does not see new mail: nothing is held and no emergency alert can be sent. No message is affected.",
+			"Votre fournisseur de messagerie a refusé la connexion enregistrée (révoquée ou expirée). Tant que vous ne vous reconnectez pas, boundaryd ne voit pas le nouveau courrier : rien n'est retenu et aucune alerte d'urgence ne peut partir. Aucun message n'est touché.")
 	case KindConcern:
 		if a.Count > 1 {
 			v.Headline = locale.Pick(l,
@@ -261,8 +277,13 @@ func (a Alert) Text(loc *time.Location) string {
 func (a Alert) Title() string {
 	a = a.normal()
 	l := locale.Of(a.Lang)
-	if a.Kind == KindTest {
+	switch a.Kind {
+	case KindTest:
 		return locale.Pick(l, "TEST: boundaryd test alert, nothing to do", "TEST : alerte de test boundaryd, rien à faire")
+	case KindNotice:
+		return locale.Pick(l, "boundaryd cannot sign in to your mailbox: run boundaryd login",
+			"boundaryd ne peut plus se connecter à votre boîte mail : lancez boundaryd login")
+	case KindEmergency, KindConcern:
 	}
 	name, addr := truncate(oneLine(a.FromName), 60), truncate(oneLine(a.FromAddr), 120)
 	who := addr

@@ -174,6 +174,11 @@ type worker struct {
 
 func (w *worker) takes(l Level) bool { return w.levels == nil || slices.Contains(w.levels, l) }
 
+// everyChannel says whether an alert of kind k goes to every channel of
+// its groups whatever their levels: a test (each one is proved) and a
+// notice about boundaryd itself (see KindNotice).
+func (k Kind) everyChannel() bool { return k == KindTest || k == KindNotice }
+
 // NewDispatcher is NewGroupedDispatcher with every channel in GroupPrimary.
 func NewDispatcher(st *store.Store, channels []Channel, opts DispatcherOptions) (*Dispatcher, error) {
 	return NewGroupedDispatcher(st, []ChannelGroup{{Group: GroupPrimary, Channels: channels}}, opts)
@@ -278,7 +283,7 @@ func (d *Dispatcher) EnqueueTx(tx *store.Tx, a Alert, to ...Group) (int, error) 
 	for _, w := range d.workers {
 		// A test goes through every channel of the groups, whatever its
 		// levels: test-alert proves each one works.
-		if !slices.Contains(to, w.group) || (a.Kind != KindTest && !w.takes(a.Level)) {
+		if !slices.Contains(to, w.group) || (!a.Kind.everyChannel() && !w.takes(a.Level)) {
 			continue
 		}
 		_, ok, err := tx.EnqueueFor(key, a.Key, w.ch.Name(), payload)
@@ -752,7 +757,7 @@ func (d *Dispatcher) EnqueueMemory(a Alert, to ...Group) (added int, err error) 
 	}
 	key, now := a.DedupeKey(), d.opts.Clock.Now()
 	for _, w := range d.workers {
-		if !slices.Contains(to, w.group) || (a.Kind != KindTest && !w.takes(a.Level)) {
+		if !slices.Contains(to, w.group) || (!a.Kind.everyChannel() && !w.takes(a.Level)) {
 			continue
 		}
 		if q, err := d.st.Queued(key, w.ch.Name()); err == nil && q {

@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/boundaryd/boundaryd/internal/netpolicy"
+	"github.com/boundaryd/boundaryd/internal/tlspin"
 )
 
 // SMTPConfig describes a submission server. It is shared by alerts and the
@@ -34,6 +35,10 @@ type SMTPConfig struct {
 	// TLS is an optional base configuration (e.g. RootCAs); ServerName is
 	// always set to Host and verification is never disabled.
 	TLS *tls.Config
+	// TLSPin, when set, replaces the CA chain and host name check by the
+	// pinned certificate's fingerprint (smtp.tls_pin): that certificate or
+	// the handshake fails.
+	TLSPin tlspin.Pin
 	// Timeout bounds the dial and each SMTP command (default 30s). When ctx
 	// has no deadline, the whole transaction is bounded by 6×Timeout.
 	Timeout time.Duration
@@ -94,7 +99,7 @@ func (c SMTPConfig) tlsConfig() *tls.Config {
 	if t.MinVersion < tls.VersionTLS12 {
 		t.MinVersion = tls.VersionTLS12
 	}
-	return t
+	return c.TLSPin.Config(t)
 }
 
 // SendMail submits msg (a complete RFC 5322 message with CRLF line ends) to
@@ -187,14 +192,19 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, cleanup func
 	}
 	c.CommandTimeout = step
 	c.SubmissionTimeout = 2 * step
-	if cfg.security() != netpolicy.StartTLS {
-		name := cfg.LocalName
-		if name == "" {
-			name = "localhost"
+	// EHLO now in every mode: after STARTTLS it is the first command over
+	// TLS, so a refused certificate (or pin) fails here under its own name
+	// instead of surfacing later as "no AUTH offered".
+	name := cfg.LocalName
+	if name == "" {
+		name = "localhost"
+	}
+	if err := c.Hello(name); err != nil {
+		what := "EHLO"
+		if cfg.security() == netpolicy.StartTLS {
+			what = "STARTTLS handshake"
 		}
-		if err := c.Hello(name); err != nil {
-			return fail(fmt.Errorf("smtp %s: EHLO: %w", addr, ctxErr(ctx, err)))
-		}
+		return fail(fmt.Errorf("smtp %s: %s: %w", addr, what, ctxErr(ctx, err)))
 	}
 	if cfg.Username != "" {
 		if err := authenticate(ctx, c, cfg); err != nil {

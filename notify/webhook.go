@@ -263,7 +263,7 @@ func ntfyAction(a Alert) string {
 		label = locale.Pick(locale.Of(a.Lang), "Acknowledge", "J'ai vu")
 	case KindConcern:
 		label = locale.Pick(locale.Of(a.Lang), "Release to inbox", "Remettre dans la boîte")
-	case KindTest:
+	case KindTest, KindNotice:
 		return ""
 	}
 	return "http, " + label + ", " + a.ActionURL + ", method=POST, clear=true"
@@ -279,8 +279,12 @@ func ntfyTags(a Alert) string {
 	if a.Repeat > 0 {
 		tags = append(tags, "repeat")
 	}
-	if a.Kind == KindTest {
+	switch a.Kind {
+	case KindTest:
 		tags = append(tags, "test_tube")
+	case KindNotice:
+		tags = []string{"warning"}
+	case KindEmergency, KindConcern:
 	}
 	return strings.Join(tags, ",")
 }

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/boundaryd/boundaryd/config"
 	"github.com/boundaryd/boundaryd/daemon"
 	"github.com/boundaryd/boundaryd/imapwatch"
+	"github.com/boundaryd/boundaryd/internal/tlspin"
 	"github.com/boundaryd/boundaryd/notify"
 )
 
@@ -21,6 +25,7 @@ func checkConnect(ctx context.Context, e *env, cfg *config.Config) int {
 	s, err := imapwatch.Dial(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "IMAP %s:%d: %v\n", cfg.IMAP.Host, cfg.IMAP.Port, err)
+		printPinHint(e.stderr, "imap", err)
 		return exitFailure
 	}
 	defer s.Close()
@@ -47,6 +52,7 @@ func checkConnect(ctx context.Context, e *env, cfg *config.Config) int {
 		sc := daemon.SMTPConfigFor(cfg, daemon.Options{})
 		if err := notify.Probe(ctx, sc); err != nil {
 			fmt.Fprintf(e.stderr, "SMTP %s:%d: %v\n", cfg.SMTP.Host, cfg.SMTP.Port, err)
+			printPinHint(e.stderr, "smtp", err)
 			ok = false
 		} else {
 			who := "no login (relay)"
@@ -69,4 +75,20 @@ func holdFolderWhere(configured, onServer string) string {
 		return fmt.Sprintf("%q", configured)
 	}
 	return fmt.Sprintf("%q (on this server %q)", configured, onServer)
+}
+
+// printPinHint, when err is a refused certificate, prints that certificate's
+// pin so a user whose own server has its own certificate (Proton Mail Bridge
+// on this machine) can trust exactly it with SECTION.tls_pin, instead of
+// turning TLS off.
+func printPinHint(w io.Writer, section string, err error) {
+	var cv *tls.CertificateVerificationError
+	if !errors.As(err, &cv) || len(cv.UnverifiedCertificates) == 0 {
+		return
+	}
+	leaf := cv.UnverifiedCertificates[0]
+	fmt.Fprintf(w, "  the server's certificate (%q, issued by %q) is not trusted by this system.\n"+
+		"  Only if this is your own server (such as Proton Mail Bridge on this machine), trust exactly\n"+
+		"  this certificate by adding to the %s section:\n    tls_pin: %s\n",
+		leaf.Subject.CommonName, leaf.Issuer.CommonName, section, tlspin.Of(leaf))
 }

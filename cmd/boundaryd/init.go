@@ -22,6 +22,7 @@ import (
 	"github.com/boundaryd/boundaryd/internal/layout"
 	"github.com/boundaryd/boundaryd/internal/locale"
 	"github.com/boundaryd/boundaryd/internal/netpolicy"
+	"github.com/boundaryd/boundaryd/internal/tlspin"
 	"github.com/boundaryd/boundaryd/providers"
 )
 
@@ -158,8 +159,11 @@ type setup struct {
 	Provider providers.Profile // zero ID: servers typed by the user
 	IMAP     providers.Endpoint
 	SMTP     providers.Endpoint
-	Username string
-	OAuth    bool
+	// IMAPPin and SMTPPin pin a provider's self-signed local server
+	// (pinSelfSigned); empty otherwise.
+	IMAPPin, SMTPPin tlspin.Pin
+	Username         string
+	OAuth            bool
 	// OAuthClientID is the client the therapist registered with the
 	// provider (README: "Signing in with Google or Microsoft").
 	OAuthClientID string
@@ -526,6 +530,7 @@ func setupFromAnswers(ctx context.Context, e *env, o initOptions) (*setup, error
 		return nil, err
 	}
 	if !o.noConnect && !s.OAuth {
+		s.pinSelfSigned(ctx)
 		cfg, err := s.draft(o.configPath)
 		if err != nil {
 			return nil, err
@@ -542,8 +547,8 @@ func (s *setup) usePro(p providers.Profile) {
 	s.Provider, s.IMAP, s.SMTP = p, p.IMAP, p.SMTP
 	s.OAuth = p.Login == providers.OAuth2
 	if p.SelfSigned && netpolicy.IsLoopback(p.IMAP.Host) {
-		// boundaryd cannot pin a certificate yet; this connection stays on
-		// this machine, where plaintext is allowed.
+		// Until pinSelfSigned reads its certificate, this connection stays
+		// on this machine, where plaintext is allowed.
 		s.IMAP.Security, s.SMTP.Security = netpolicy.Insecure, netpolicy.Insecure
 	}
 }

@@ -226,6 +226,7 @@ func (a *asker) loginTest() error {
 	if a.o.noConnect || a.s.OAuth {
 		return nil
 	}
+	a.s.pinSelfSigned(a.ctx)
 	for {
 		a.p.say("\n%s", a.t("Testing the login…", "Test de la connexion…"))
 		cfg, err := a.s.draft(a.o.configPath)

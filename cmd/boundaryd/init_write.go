@@ -64,6 +64,9 @@ imap:
   host: {{q .IMAP.Host}}
   port: {{.IMAP.Port}}
   security: {{.IMAP.Security}}
+{{- if .IMAPPin}}
+  tls_pin: {{.IMAPPin}}             # this server's own certificate, read at init
+{{- end}}
   username: {{q .Username}}
 {{- if .OAuth}}
   # Sign-in with your provider's account: run "boundaryd login" once.
@@ -85,6 +88,9 @@ smtp:
   host: {{q .SMTP.Host}}
   port: {{.SMTP.Port}}
   security: {{.SMTP.Security}}
+{{- if .SMTPPin}}
+  tls_pin: {{.SMTPPin}}             # this server's own certificate, read at init
+{{- end}}
   username: {{q .Username}}
   password_env: {{$.EnvSMTP}}
   from: {{q .From}}
