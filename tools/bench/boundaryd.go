@@ -92,6 +92,11 @@ reading_windows:
   schedule: ["0 3 1 1 *"]
 emergency:
   builtin: [en, fr]
+  # The bench times every emergency's own alert: no folding, no hourly
+  # cap, no repeats (the safety net's grouping is tested in daemon/).
+  group_wait: 0s
+  max_pages_per_hour: 100000
+  repeat: 0
   alerts:
     - type: smtp
       to: ["pager@sms.example.net"]
