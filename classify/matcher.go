@@ -476,29 +476,30 @@ func (ph *phrase) firstFor(k string) []firstEntry {
 	return f[i:j]
 }
 
-// keySet is a set of words: a short list scanned in place (smaller than a map, and as fast for the few words
-// most phrases have), or a map for the long ones.
+// keySet is a set of words, sorted: scanned in place when short, binary-searched when long (far smaller than a
+// map, and as fast for the few words most phrases have).
 type keySet struct {
 	list []string
-	m    map[string]bool
 }
 
 const keySetScan = 4
 
 func newKeySet(m map[string]bool) keySet {
-	if len(m) > keySetScan {
-		return keySet{m: m}
+	if len(m) == 0 {
+		return keySet{}
 	}
-	var s keySet
+	list := make([]string, 0, len(m))
 	for k := range m {
-		s.list = append(s.list, k)
+		list = append(list, k)
 	}
-	return s
+	sort.Strings(list)
+	return keySet{list: list}
 }
 
 func (s keySet) has(k string) bool {
-	if s.m != nil {
-		return s.m[k]
+	if len(s.list) > keySetScan {
+		i := sort.SearchStrings(s.list, k)
+		return i < len(s.list) && s.list[i] == k
 	}
 	for _, x := range s.list {
 		if len(x) == len(k) && x == k {
