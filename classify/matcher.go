@@ -28,10 +28,13 @@ func newMatcher(phrases []*phrase) *matcher {
 	var order []string
 	for i, ph := range phrases {
 		id := int32(i)
-		for _, w := range ph.firstWord {
+		if ph.starts == nil {
+			panic("classify: a phrase indexed by two matchers") // compile phrases once per matcher
+		}
+		for _, w := range ph.starts.firstWord {
 			m.byWord[w] = appendUnique(m.byWord[w], id)
 		}
-		for _, s := range ph.firstStem {
+		for _, s := range ph.starts.firstStem {
 			if _, ok := stems[s]; !ok {
 				order = append(order, s)
 			}
@@ -41,6 +44,7 @@ func newMatcher(phrases []*phrase) *matcher {
 			m.byNum = appendUnique(m.byNum, id)
 		}
 		m.maxProg = max(m.maxProg, len(ph.code))
+		ph.starts = nil // indexed: the matcher's maps hold it now
 	}
 	for _, s := range order {
 		ref := stemRef{stem: s, ids: stems[s]}
@@ -486,9 +490,10 @@ func (ph *phrase) firstFor(k string) []firstEntry {
 }
 
 // keySet is a set of words, sorted: scanned in place when short, binary-searched when long (far smaller than a
-// map, and as fast for the few words most phrases have).
+// map). A 64-bit filter of the words' lengths and end letters turns most absent words away before any compare.
 type keySet struct {
-	list []string
+	list  []string
+	bloom uint64
 }
 
 const keySetScan = 4
@@ -497,18 +502,39 @@ func newKeySet(m map[string]bool) keySet {
 	if len(m) == 0 {
 		return keySet{}
 	}
-	list := make([]string, 0, len(m))
+	s := keySet{list: make([]string, 0, len(m))}
 	for k := range m {
-		list = append(list, k)
+		s.list = append(s.list, k)
+		s.bloom |= keyBit(k)
 	}
-	sort.Strings(list)
-	return keySet{list: list}
+	sort.Strings(s.list)
+	return s
+}
+
+// keyBit is a word's bit in a keySet's filter: its length and first and last bytes.
+func keyBit(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	h := uint(len(k))*0x9E37 ^ uint(k[0])*0x85EB ^ uint(k[len(k)-1])*0xC2B2
+	return 1 << (h % 64)
 }
 
 func (s keySet) has(k string) bool {
+	if s.bloom&keyBit(k) == 0 {
+		return false
+	}
 	if len(s.list) > keySetScan {
-		i := sort.SearchStrings(s.list, k)
-		return i < len(s.list) && s.list[i] == k
+		lo, hi := 0, len(s.list)
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if s.list[m] < k {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		return lo < len(s.list) && s.list[lo] == k
 	}
 	for _, x := range s.list {
 		if len(x) == len(k) && x == k {

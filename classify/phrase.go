@@ -28,11 +28,10 @@ type inst struct {
 // phrase is one compiled phrase.
 type phrase struct {
 	src         string
-	b           *phraseBuild // while compiling only
-	code        []cinst      // compiled: the consuming instructions
-	firstWord   []string     // keys a match can start with
-	firstStem   []string     // stems a match can start with
-	firstNum    bool         // a match can start with a number (#)
+	b           *phraseBuild  // while compiling only
+	code        []cinst       // compiled: the consuming instructions
+	starts      *phraseStarts // until a matcher indexes the phrase
+	firstNum    bool          // a match can start with a number (#)
 	anySecond   bool
 	maxSpan     int32    // most tokens a match can cover
 	next        []uint16 // compiled: per consuming instruction, the state list that follows it
@@ -44,6 +43,12 @@ type phrase struct {
 	secondFuzzy []string     // words a match can continue with one typo away
 	oneWords    keySet       // compiled: first words that are a whole match on their own
 	seconds     keySet       // compiled: the words a match can continue with, unless anySecond
+}
+
+// phraseStarts is what a match can start with; newMatcher indexes it and drops it.
+type phraseStarts struct {
+	firstWord []string // keys a match can start with
+	firstStem []string // stems a match can start with
 }
 
 // phraseBuild holds what only compiling needs; compact drops it.
@@ -93,7 +98,7 @@ func compilePhrase(src string) (*phrase, error) {
 	if len(root.items) == 0 {
 		return nil, fmt.Errorf("phrase %q: no words", src)
 	}
-	ph := &phrase{src: src, b: &phraseBuild{}}
+	ph := &phrase{src: src, b: &phraseBuild{}, starts: &phraseStarts{}}
 	words := countWords(root)
 	c := &phraseCompiler{fuzzy: words >= 2}
 	c.emit(root)
@@ -115,9 +120,9 @@ func compilePhrase(src string) (*phrase, error) {
 		in := ph.b.prog[pc]
 		switch in.op {
 		case opWord:
-			ph.firstWord = append(ph.firstWord, in.key)
+			ph.starts.firstWord = append(ph.starts.firstWord, in.key)
 		case opStem:
-			ph.firstStem = append(ph.firstStem, in.key)
+			ph.starts.firstStem = append(ph.starts.firstStem, in.key)
 		case opAny:
 			return fmt.Errorf("phrase %q: cannot start with a gap or an optional part that may leave only a gap", src)
 		case opNum:
