@@ -28,10 +28,13 @@ func newMatcher(phrases []*phrase) *matcher {
 	var order []string
 	for i, ph := range phrases {
 		id := int32(i)
-		for _, w := range ph.firstWord {
+		if ph.starts == nil {
+			panic("classify: a phrase indexed by two matchers") // compile phrases once per matcher
+		}
+		for _, w := range ph.starts.firstWord {
 			m.byWord[w] = appendUnique(m.byWord[w], id)
 		}
-		for _, s := range ph.firstStem {
+		for _, s := range ph.starts.firstStem {
 			if _, ok := stems[s]; !ok {
 				order = append(order, s)
 			}
@@ -41,6 +44,7 @@ func newMatcher(phrases []*phrase) *matcher {
 			m.byNum = appendUnique(m.byNum, id)
 		}
 		m.maxProg = max(m.maxProg, len(ph.code))
+		ph.starts = nil // indexed: the matcher's maps hold it now
 	}
 	for _, s := range order {
 		ref := stemRef{stem: s, ids: stems[s]}
@@ -179,11 +183,11 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 				continue
 			}
 		}
-		nx := &ph.lists[ph.next[pc]]
-		if nx.accept {
+		pcs, accept := ph.list(ph.next[pc])
+		if accept {
 			return p + 1
 		}
-		for _, q := range nx.pcs {
+		for _, q := range pcs {
 			if stamp[q] != sc.sgen {
 				stamp[q] = sc.sgen
 				next = append(next, q)
@@ -192,7 +196,7 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 	}
 	cur := next
 	next = sc.cur[:0]
-	limit := min(len(toks), p+ph.maxSpan)
+	limit := min(len(toks), p+int(ph.maxSpan))
 	for pos := p + 1; pos < limit && len(cur) > 0; pos++ {
 		t := &toks[pos]
 		if pos > p && t.brk == brkSentence {
@@ -208,12 +212,12 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 			if !ph.consumes(pc, t) {
 				continue
 			}
-			nx := &ph.lists[ph.next[pc]]
-			if nx.accept {
+			pcs, accept := ph.list(ph.next[pc])
+			if accept {
 				sc.cur, sc.next = cur, next
 				return pos + 1
 			}
-			for _, q := range nx.pcs {
+			for _, q := range pcs {
 				if stamp[q] != sc.sgen {
 					stamp[q] = sc.sgen
 					next = append(next, q)
@@ -246,9 +250,9 @@ func (ph *phrase) consumes(pc int32, t *token) bool {
 // computeClosures records, for every instruction, the consuming instructions reachable through empty moves
 // and whether the match state is.
 func (ph *phrase) computeClosures() {
-	n := len(ph.prog)
-	ph.closure = make([][]int32, n+1)
-	ph.accepts = make([]bool, n+1)
+	n := len(ph.b.prog)
+	ph.b.closure = make([][]int32, n+1)
+	ph.b.accepts = make([]bool, n+1)
 	seen := make([]int, n)
 	// Only the start and the instruction after each consuming one are ever looked up; identical lists (the
 	// continuations of an alternation's words) share one backing array.
@@ -263,7 +267,7 @@ func (ph *phrase) computeClosures() {
 				return
 			}
 			seen[pc] = start + 1
-			switch in := ph.prog[pc]; in.op {
+			switch in := ph.b.prog[pc]; in.op {
 			case opSplit:
 				walk(int(in.x))
 				walk(int(in.y))
@@ -286,34 +290,34 @@ func (ph *phrase) computeClosures() {
 			list = append([]int32(nil), list...) // exact size
 			intern[string(key)] = list
 		}
-		ph.closure[start], ph.accepts[start] = list, accept
+		ph.b.closure[start], ph.b.accepts[start] = list, accept
 	}
 	closureOf(0)
 	for pc := 0; pc < n; pc++ {
-		switch ph.prog[pc].op {
+		switch ph.b.prog[pc].op {
 		case opWord, opStem, opAny, opNum:
 			if pc+1 < n {
 				closureOf(pc + 1)
 			}
 		}
 	}
-	ph.second = map[string]bool{}
-	for _, pc := range ph.closure[0] {
-		if ph.accepts[pc+1] {
-			if in := ph.prog[pc]; in.op == opWord {
-				if ph.oneWord == nil {
-					ph.oneWord = map[string]bool{}
+	ph.b.second = map[string]bool{}
+	for _, pc := range ph.b.closure[0] {
+		if ph.b.accepts[pc+1] {
+			if in := ph.b.prog[pc]; in.op == opWord {
+				if ph.b.oneWord == nil {
+					ph.b.oneWord = map[string]bool{}
 				}
-				ph.oneWord[in.key] = true
+				ph.b.oneWord[in.key] = true
 			} else {
 				ph.anySecond = true // a stem or a number alone: the program decides
 			}
 			continue
 		}
-		for _, q := range ph.closure[pc+1] {
-			switch in := ph.prog[q]; {
+		for _, q := range ph.b.closure[pc+1] {
+			switch in := ph.b.prog[q]; {
 			case in.op == opWord:
-				ph.second[in.key] = true
+				ph.b.second[in.key] = true
 				if in.fuzzy {
 					ph.secondFuzzy = append(ph.secondFuzzy, in.key)
 				}
@@ -324,10 +328,10 @@ func (ph *phrase) computeClosures() {
 			}
 		}
 	}
-	ph.firstByKey = map[string][]int32{}
-	for _, pc := range ph.closure[0] {
-		if in := ph.prog[pc]; in.op == opWord {
-			ph.firstByKey[in.key] = append(ph.firstByKey[in.key], pc)
+	ph.b.firstByKey = map[string][]int32{}
+	for _, pc := range ph.b.closure[0] {
+		if in := ph.b.prog[pc]; in.op == opWord {
+			ph.b.firstByKey[in.key] = append(ph.b.firstByKey[in.key], pc)
 		} else {
 			ph.firstOther = append(ph.firstOther, pc)
 		}
@@ -355,26 +359,34 @@ func (ph *phrase) takesSecond(k string) bool {
 	return false
 }
 
-// stateList is a set of consuming instructions a match may be at, and whether the match is complete there.
-type stateList struct {
-	pcs    []int32
+// listRef is a set of consuming instructions a match may be at (lpcs[off:off+n]), and whether the match is
+// complete there.
+type listRef struct {
+	off    uint32
+	n      uint16
 	accept bool
+}
+
+// list returns state list i: its instructions and whether the match is complete there.
+func (ph *phrase) list(i uint16) ([]int32, bool) {
+	l := ph.lists[i]
+	return ph.lpcs[l.off : l.off+uint32(l.n)], l.accept
 }
 
 // compact keeps only the consuming instructions, renumbered, and replaces the per-instruction closures by an
 // index into the phrase's distinct state lists (an alternation's words share the list that follows them). The
 // compiled engine stays small this way: most instructions were splits and jumps, and most closures repeats.
 func (ph *phrase) compact() {
-	n := len(ph.prog)
+	n := len(ph.b.prog)
 	renum := make([]int32, n)
 	consuming := 0
-	for _, in := range ph.prog {
+	for _, in := range ph.b.prog {
 		if in.op == opWord || in.op == opStem || in.op == opAny || in.op == opNum {
 			consuming++
 		}
 	}
 	prog := make([]cinst, 0, consuming)
-	for pc, in := range ph.prog {
+	for pc, in := range ph.b.prog {
 		renum[pc] = -1
 		switch in.op {
 		case opWord, opStem, opAny, opNum:
@@ -383,40 +395,43 @@ func (ph *phrase) compact() {
 		}
 	}
 	index := map[string]uint16{}
-	var lists []stateList
+	var lists []listRef
+	var lpcs []int32
 	var key []byte
 	add := func(old []int32, accept bool) (uint16, bool) {
 		key = key[:0]
 		if accept {
 			key = append(key, 1)
 		}
-		pcs := make([]int32, 0, len(old))
 		for _, pc := range old {
 			q := renum[pc]
-			pcs = append(pcs, q)
 			key = append(key, byte(q), byte(q>>8), byte(q>>16), byte(q>>24))
 		}
 		if i, ok := index[string(key)]; ok {
 			return i, true
 		}
-		if len(lists) >= 1<<16 {
+		if len(lists) >= 1<<16 || len(old) >= 1<<16 {
 			return 0, false
 		}
 		index[string(key)] = uint16(len(lists))
-		lists = append(lists, stateList{pcs: pcs, accept: accept})
+		off := uint32(len(lpcs))
+		for _, pc := range old {
+			lpcs = append(lpcs, renum[pc])
+		}
+		lists = append(lists, listRef{off: off, n: uint16(len(old)), accept: accept})
 		return uint16(len(lists) - 1), true
 	}
 	next := make([]uint16, len(prog))
-	for pc := range ph.prog {
+	for pc := range ph.b.prog {
 		if q := renum[pc]; q >= 0 {
-			i, ok := add(ph.closure[pc+1], ph.accepts[pc+1])
+			i, ok := add(ph.b.closure[pc+1], ph.b.accepts[pc+1])
 			if !ok {
 				panic("phrase too large to compact") // compilePhrase caps phrases far below this
 			}
 			next[q] = i
 		}
 	}
-	for k, pcs := range ph.firstByKey {
+	for k, pcs := range ph.b.firstByKey {
 		for _, pc := range pcs {
 			ph.first = append(ph.first, firstEntry{key: k, pc: renum[pc]})
 		}
@@ -428,14 +443,12 @@ func (ph *phrase) compact() {
 		return ph.first[i].pc < ph.first[j].pc
 	})
 	ph.first = slices.Clip(ph.first)
-	ph.oneWords, ph.seconds = newKeySet(ph.oneWord), newKeySet(ph.second)
-	ph.firstByKey, ph.oneWord, ph.second = nil, nil, nil
+	ph.oneWords, ph.seconds = newKeySet(ph.b.oneWord), newKeySet(ph.b.second)
 	for i, pc := range ph.firstOther {
 		ph.firstOther[i] = renum[pc]
 	}
-	ph.code, ph.next, ph.lists = prog, next, slices.Clip(lists)
-	ph.prog = nil
-	ph.closure, ph.accepts = nil, nil
+	ph.code, ph.next, ph.lists, ph.lpcs = prog, next, slices.Clip(lists), slices.Clip(lpcs)
+	ph.b = nil
 }
 
 // cinst is a compiled, consuming instruction.
@@ -476,29 +489,52 @@ func (ph *phrase) firstFor(k string) []firstEntry {
 	return f[i:j]
 }
 
-// keySet is a set of words: a short list scanned in place (smaller than a map, and as fast for the few words
-// most phrases have), or a map for the long ones.
+// keySet is a set of words, sorted: scanned in place when short, binary-searched when long (far smaller than a
+// map). A 64-bit filter of the words' lengths and end letters turns most absent words away before any compare.
 type keySet struct {
-	list []string
-	m    map[string]bool
+	list  []string
+	bloom uint64
 }
 
 const keySetScan = 4
 
 func newKeySet(m map[string]bool) keySet {
-	if len(m) > keySetScan {
-		return keySet{m: m}
+	if len(m) == 0 {
+		return keySet{}
 	}
-	var s keySet
+	s := keySet{list: make([]string, 0, len(m))}
 	for k := range m {
 		s.list = append(s.list, k)
+		s.bloom |= keyBit(k)
 	}
+	sort.Strings(s.list)
 	return s
 }
 
+// keyBit is a word's bit in a keySet's filter: its length and first and last bytes.
+func keyBit(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	h := uint(len(k))*0x9E37 ^ uint(k[0])*0x85EB ^ uint(k[len(k)-1])*0xC2B2
+	return 1 << (h % 64)
+}
+
 func (s keySet) has(k string) bool {
-	if s.m != nil {
-		return s.m[k]
+	if s.bloom&keyBit(k) == 0 {
+		return false
+	}
+	if len(s.list) > keySetScan {
+		lo, hi := 0, len(s.list)
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if s.list[m] < k {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		return lo < len(s.list) && s.list[lo] == k
 	}
 	for _, x := range s.list {
 		if len(x) == len(k) && x == k {

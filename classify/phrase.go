@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unique"
 )
 
 // Phrase program instructions: a tiny Thompson NFA over tokens.
@@ -27,26 +28,37 @@ type inst struct {
 // phrase is one compiled phrase.
 type phrase struct {
 	src         string
-	prog        []inst    // while compiling
-	code        []cinst   // compiled: the consuming instructions
-	firstWord   []string  // keys a match can start with
-	firstStem   []string  // stems a match can start with
-	firstNum    bool      // a match can start with a number (#)
-	maxSpan     int       // most tokens a match can cover
-	closure     [][]int32 // while compiling: per instruction, the consuming instructions its empty moves reach
-	accepts     []bool    // while compiling: per instruction, whether they reach the match
-	next        []uint16  // compiled: per consuming instruction, the state list that follows it
-	lists       []stateList
-	firstByKey  map[string][]int32 // while compiling: start instructions by the word they take
-	first       []firstEntry       // compiled: the same, sorted by word
-	firstOther  []int32            // start instructions to try on any word (stems, typos)
-	second      map[string]bool    // words a match can continue with, unless anySecond
-	secondStem  []string           // stems a match can continue with
-	secondFuzzy []string           // words a match can continue with one typo away
+	b           *phraseBuild  // while compiling only
+	code        []cinst       // compiled: the consuming instructions
+	starts      *phraseStarts // until a matcher indexes the phrase
+	firstNum    bool          // a match can start with a number (#)
 	anySecond   bool
-	oneWord     map[string]bool // while compiling: first words that are a whole match on their own
-	oneWords    keySet          // compiled: the same
-	seconds     keySet          // compiled: second (the words a match can continue with)
+	maxSpan     int32    // most tokens a match can cover
+	next        []uint16 // compiled: per consuming instruction, the state list that follows it
+	lists       []listRef
+	lpcs        []int32      // the state lists' instructions, packed one after the other
+	first       []firstEntry // compiled: the start instructions, sorted by word
+	firstOther  []int32      // start instructions to try on any word (stems, typos)
+	secondStem  []string     // stems a match can continue with
+	secondFuzzy []string     // words a match can continue with one typo away
+	oneWords    keySet       // compiled: first words that are a whole match on their own
+	seconds     keySet       // compiled: the words a match can continue with, unless anySecond
+}
+
+// phraseStarts is what a match can start with; newMatcher indexes it and drops it.
+type phraseStarts struct {
+	firstWord []string // keys a match can start with
+	firstStem []string // stems a match can start with
+}
+
+// phraseBuild holds what only compiling needs; compact drops it.
+type phraseBuild struct {
+	prog       []inst
+	closure    [][]int32 // per instruction, the consuming instructions its empty moves reach
+	accepts    []bool    // per instruction, whether they reach the match
+	firstByKey map[string][]int32
+	second     map[string]bool
+	oneWord    map[string]bool
 }
 
 // maxGap bounds ~N so that a phrase's span, and so matching time, stays small.
@@ -86,31 +98,31 @@ func compilePhrase(src string) (*phrase, error) {
 	if len(root.items) == 0 {
 		return nil, fmt.Errorf("phrase %q: no words", src)
 	}
-	ph := &phrase{src: src}
+	ph := &phrase{src: src, b: &phraseBuild{}, starts: &phraseStarts{}}
 	words := countWords(root)
 	c := &phraseCompiler{fuzzy: words >= 2}
 	c.emit(root)
 	c.prog = append(c.prog, inst{op: opMatch})
-	ph.prog = c.prog
+	ph.b.prog = c.prog
 	ph.computeClosures()
-	ph.maxSpan = span(root)
+	ph.maxSpan = int32(span(root))
 	if ph.maxSpan > 64 {
 		return nil, fmt.Errorf("phrase %q: can cover up to %d words; keep phrases under 64", src, ph.maxSpan)
 	}
 	// What can a match start with? Follow the empty moves from the start.
-	seen := make([]bool, len(ph.prog))
+	seen := make([]bool, len(ph.b.prog))
 	var walk func(pc int) error
 	walk = func(pc int) error {
 		if seen[pc] {
 			return nil
 		}
 		seen[pc] = true
-		in := ph.prog[pc]
+		in := ph.b.prog[pc]
 		switch in.op {
 		case opWord:
-			ph.firstWord = append(ph.firstWord, in.key)
+			ph.starts.firstWord = append(ph.starts.firstWord, in.key)
 		case opStem:
-			ph.firstStem = append(ph.firstStem, in.key)
+			ph.starts.firstStem = append(ph.starts.firstStem, in.key)
 		case opAny:
 			return fmt.Errorf("phrase %q: cannot start with a gap or an optional part that may leave only a gap", src)
 		case opNum:
@@ -252,7 +264,8 @@ func (p *phraseParser) parseSeq(depth int) (*pnode, error) {
 				return nil, fmt.Errorf("word %q has no letters or digits", t)
 			}
 			for k, tk := range toks {
-				n := &pnode{kind: 0, key: tk.key}
+				// Phrase words repeat across thousands of phrases: keep one copy of each.
+				n := &pnode{kind: 0, key: unique.Make(tk.key).Value()}
 				if stem && k == len(toks)-1 {
 					if len(tk.key) < 3 && !isDigits(tk.key) {
 						return nil, fmt.Errorf("stem %q: needs at least 3 letters", t)
