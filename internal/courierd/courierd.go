@@ -127,7 +127,7 @@ func New(opts Options) (*Server, error) {
 	if opts.IdleSeconds <= 0 {
 		opts.IdleSeconds = 1
 	}
-	u, err := user.Lookup(mailOwner)
+	uid, gid, err := srvproc.Owner(mailOwner)
 	if err != nil {
 		return nil, fmt.Errorf("courierd: %w", err)
 	}
@@ -135,9 +135,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("courierd: temp dir: %w", err)
 	}
-	s := &Server{opts: opts, root: Root(), dir: dir}
-	s.uid, _ = strconv.Atoi(u.Uid)
-	s.gid, _ = strconv.Atoi(u.Gid)
+	s := &Server{opts: opts, root: Root(), dir: dir, uid: uid, gid: gid}
 	if err := s.setup(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("courierd: %w", err)

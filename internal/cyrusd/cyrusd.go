@@ -116,7 +116,7 @@ func New(opts Options) (*Server, error) {
 	if m := Missing(); m != "" {
 		return nil, fmt.Errorf("cyrusd: missing %s", m)
 	}
-	u, err := user.Lookup("cyrus")
+	uid, gid, err := srvproc.Owner("cyrus")
 	if err != nil {
 		return nil, fmt.Errorf("cyrusd: %w", err)
 	}
@@ -124,9 +124,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cyrusd: temp dir: %w", err)
 	}
-	s := &Server{opts: opts, root: Root(), dir: dir}
-	s.uid, _ = strconv.Atoi(u.Uid)
-	s.gid, _ = strconv.Atoi(u.Gid)
+	s := &Server{opts: opts, root: Root(), dir: dir, uid: uid, gid: gid}
 	if err := s.setup(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("cyrusd: %w", err)

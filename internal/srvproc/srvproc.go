@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -136,4 +137,20 @@ func Tail(path string, max int) string {
 		b = b[len(b)-max:]
 	}
 	return string(b)
+}
+
+// Owner is the numeric uid and primary gid of the system account name,
+// which a launched server's files belong to.
+func Owner(name string) (uid, gid int, err error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return 0, 0, err
+	}
+	if uid, err = strconv.Atoi(u.Uid); err != nil {
+		return 0, 0, fmt.Errorf("user %s: uid %q: %w", name, u.Uid, err)
+	}
+	if gid, err = strconv.Atoi(u.Gid); err != nil {
+		return 0, 0, fmt.Errorf("user %s: gid %q: %w", name, u.Gid, err)
+	}
+	return uid, gid, nil
 }
