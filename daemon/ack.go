@@ -10,7 +10,6 @@ import (
 	"github.com/boundaryd/boundaryd/clock"
 	"github.com/boundaryd/boundaryd/notify"
 	"github.com/boundaryd/boundaryd/schedule"
-	"github.com/boundaryd/boundaryd/store"
 )
 
 // ackMaxAge: mail older than this when boundaryd first sees it gets no
@@ -51,7 +50,7 @@ func newAcker() *acker {
 // The once-per record is written before sending, so a crash or a failing
 // relay can never make boundaryd reply twice: at most once is the right
 // failure for a courtesy. It reports whether a reply is on its way.
-func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, received time.Time, escalated bool) bool {
+func (d *Daemon) maybeAck(msg *classify.Message, received time.Time, escalated bool) bool {
 	ar := d.cfg.AutoReply
 	if !ar.Enabled || d.cfg.SMTP == nil {
 		return false
@@ -69,18 +68,12 @@ func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, received t
 		return false
 	}
 	key := autoreply.MailboxKey(msg.From)
-	var last time.Time
-	recent := false
-	if err := d.st.View(func(tx *store.Tx) error {
-		var ok bool
-		last, ok = tx.LastReply(key)
-		recent = ok && now.Sub(last) < ar.OncePer.D() && !now.Before(last)
-		return nil
-	}); err != nil {
+	last, ok, err := d.st.LastReply(key)
+	if err != nil {
 		d.log.Error("acknowledgement: reading state", "err", err)
 		return false
 	}
-	if recent {
+	if ok && now.Sub(last) < ar.OncePer.D() && !now.Before(last) {
 		d.log.Debug("no acknowledgement: one was sent recently", "once_per", ar.OncePer.D())
 		return false
 	}
@@ -88,7 +81,7 @@ func (d *Daemon) maybeAck(ctx context.Context, msg *classify.Message, received t
 		d.log.Warn("no acknowledgement", "reason", why)
 		return false
 	}
-	if err := d.st.Update(func(tx *store.Tx) error { return tx.SetLastReply(key, now) }); err != nil {
+	if err := d.st.SetLastReply(key, now); err != nil {
 		d.log.Error("acknowledgement: writing state", "err", err)
 		return false
 	}

@@ -577,10 +577,10 @@ func (d *Daemon) after(ctx context.Context, it *item) {
 	switch it.rec.Action {
 	case store.ActionEscalated:
 		d.log.Warn("emergency: message escalated, alert queued", "uid", uid, "from", res.From, "rules", strings.Join(it.h.Rules, ","))
-		it.h.AckQueued = d.maybeAck(ctx, it.msg, receivedAt(it.f, it.msg), true)
+		it.h.AckQueued = d.maybeAck(it.msg, receivedAt(it.f, it.msg), true)
 	case store.ActionHeld:
 		d.log.Info("message held", "uid", uid, "from", res.From)
-		it.h.AckQueued = d.maybeAck(ctx, it.msg, receivedAt(it.f, it.msg), false)
+		it.h.AckQueued = d.maybeAck(it.msg, receivedAt(it.f, it.msg), false)
 	case store.ActionPassed:
 		d.log.Debug("message left alone", "uid", uid, "sender", res.Sender)
 	}
