@@ -97,9 +97,14 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 		sc.seen = make([]uint32, len(m.phrases))
 		sc.gen = 0
 	}
+	// fn may run another matcher's find with this scratch (a rule's judgement makes the context analysis on
+	// first use): this call keeps its candidate list to itself.
+	cands := sc.cands
+	sc.cands = nil
+	defer func() { sc.cands = cands }()
 	for p := range toks {
-		sc.cands = m.candidates(toks[p].key, sc)
-		for _, id := range sc.cands {
+		cands = m.candidates(toks[p].key, cands, sc)
+		for _, id := range cands {
 			ph := m.phrases[id]
 			// A one-word alternative taking this very word is the shortest match: no program to run.
 			if ph.oneWords.has(toks[p].key) {
@@ -122,13 +127,13 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 }
 
 // candidates lists, once each, the phrases that may start with token key k.
-func (m *matcher) candidates(k string, sc *matchScratch) []int32 {
+func (m *matcher) candidates(k string, out []int32, sc *matchScratch) []int32 {
 	sc.gen++
 	if sc.gen == 0 { // wrapped: clear the stamps
 		clear(sc.seen)
 		sc.gen = 1
 	}
-	out := sc.cands[:0]
+	out = out[:0]
 	add := func(ids []int32) {
 		for _, id := range ids {
 			if sc.seen[id] != sc.gen {
