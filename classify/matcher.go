@@ -7,60 +7,258 @@ import (
 )
 
 // matcher finds every occurrence of a set of compiled phrases in a token stream. It indexes phrases by the
-// words they can start with, so the cost per token is a few map lookups plus a bounded run of the phrase
-// programs that can start there: linear in the text, whatever it contains.
+// words they can start with, so the cost per token is a few lookups plus a bounded run of the phrase programs
+// that can start there: linear in the text, whatever it contains.
+//
+// Everything is packed into a few flat tables shared by all the phrases: the words are numbered once
+// (vocab), each token is looked up once per call, and the programs compare numbers, not strings.
 type matcher struct {
-	phrases   []*phrase
-	byWord    map[string][]int32
-	byStem    map[string][]stemRef // by the stem's first two bytes: one lookup per token
-	shortStem []stemRef            // stems shorter than two bytes
-	byNum     []int32              // phrases that can start with a number ("30 paracetamol")
-	maxProg   int
+	phrases []*phrase        // by phrase id: the source (the programs are packed below)
+	vocab   map[string]int32 // the phrases' words and stems, and the negation words (ids below nNeg)
+	words   []string         // by word id
+	nNeg    int32
+
+	wordStart []uint32 // per word id: the phrases that can start with it are starts[wordStart[id]:wordStart[id+1]]
+	starts    []int32
+	stemFirst [4]uint64   // first bytes of the stems of at least two bytes
+	stemPre   []stemGroup // by the stems' first two bytes, sorted
+	stems     []stemRef   // grouped by stemPre, in order of first use
+	shortStem []stemRef   // stems shorter than two bytes
+	byNum     []int32     // phrases that can start with a number ("30 paracetamol")
+
+	heads []phHead
+	insts []uint32 // per instruction (all phrases, one after the other): op | fuzzy<<3 | word id<<4
+	nexts []uint32 // per instruction: the state list that follows it
+	lists []uint32 // per state list: its start in lpcs<<1 | complete; one more entry ends the last
+	lpcs  []uint16 // the state lists' instructions, numbered within their phrase
+	data  []int32  // per phrase (phHead.data): one-word ids, second-word ids, second stems, second typo words, (first word, pc) pairs, other start pcs
+
+	maxProg int
 }
 
-func newMatcher(phrases []*phrase) *matcher {
-	m := &matcher{
-		phrases: phrases,
-		byWord:  map[string][]int32{},
-		byStem:  map[string][]stemRef{},
-	}
-	stems := map[string][]int32{}
-	var order []string
-	for i, ph := range phrases {
-		id := int32(i)
-		if ph.starts == nil {
-			panic("classify: a phrase indexed by two matchers") // compile phrases once per matcher
-		}
-		for _, w := range ph.starts.firstWord {
-			m.byWord[w] = appendUnique(m.byWord[w], id)
-		}
-		for _, s := range ph.starts.firstStem {
-			if _, ok := stems[s]; !ok {
-				order = append(order, s)
-			}
-			stems[s] = appendUnique(stems[s], id)
-		}
-		if ph.firstNum {
-			m.byNum = appendUnique(m.byNum, id)
-		}
-		m.maxProg = max(m.maxProg, len(ph.code))
-		ph.starts = nil // indexed: the matcher's maps hold it now
-	}
-	for _, s := range order {
-		ref := stemRef{stem: s, ids: stems[s]}
-		if len(s) < 2 {
-			m.shortStem = append(m.shortStem, ref)
-			continue
-		}
-		m.byStem[s[:2]] = append(m.byStem[s[:2]], ref)
-	}
-	return m
+// phHead is where a phrase's program and sets are in the matcher's tables.
+type phHead struct {
+	code     uint32 // its first instruction in insts
+	data     uint32 // its section of data
+	secBloom uint64 // bit id%64 of each second word
+	ncode    uint16
+	none     uint16 // one-word ids (sorted)
+	nsec     uint16 // second-word ids (sorted)
+	nstem    uint16 // second stems (word ids)
+	nfuzzy   uint16 // second words that may carry a typo (word ids)
+	nfirst   uint16 // (first word id, pc) pairs, sorted
+	nother   uint16 // start instructions to try on any word
+	maxSpan  uint8
+	flags    uint8
 }
+
+const phAnySecond = 1 // a gap, a number or a stem can come second: the program decides
+
+// Instruction encoding in matcher.insts.
+const (
+	instOpMask  = 7
+	instFuzzy   = 8
+	instArgBits = 4
+)
 
 // stemRef is one stem and the phrases that can start with it.
 type stemRef struct {
 	stem string
 	ids  []int32
+}
+
+// stemGroup is the run of stems sharing their first two bytes.
+type stemGroup struct {
+	pre      uint16
+	from, to uint32 // in matcher.stems
+}
+
+// Per-token flags computed once per find.
+const (
+	tokNeg    = 1 // a negation word: a gap never swallows it
+	tokDigits = 2 // made of digits
+)
+
+func newMatcher(phrases []*phrase) *matcher {
+	m := &matcher{phrases: phrases, vocab: map[string]int32{}}
+	negs := make([]string, 0, len(negationWords))
+	for w := range negationWords {
+		negs = append(negs, w)
+	}
+	sort.Strings(negs)
+	for _, w := range negs {
+		m.word(w)
+	}
+	m.nNeg = int32(len(m.words))
+	for _, ph := range phrases {
+		if ph.c == nil {
+			panic("classify: a phrase indexed by two matchers") // compile phrases once per matcher
+		}
+		for _, w := range ph.c.firstWord {
+			m.word(w)
+		}
+	}
+	// The phrases that can start with each word, in phrase order.
+	byWord := make([][]int32, len(m.words))
+	stems := map[string][]int32{}
+	var order []string
+	for i, ph := range phrases {
+		id := int32(i)
+		for _, w := range ph.c.firstWord {
+			wi := m.vocab[w]
+			byWord[wi] = appendUnique(byWord[wi], id)
+		}
+		for _, s := range ph.c.firstStem {
+			if _, ok := stems[s]; !ok {
+				order = append(order, s)
+			}
+			stems[s] = appendUnique(stems[s], id)
+		}
+		if ph.c.firstNum {
+			m.byNum = appendUnique(m.byNum, id)
+		}
+	}
+	m.wordStart = make([]uint32, 0, len(byWord)+1)
+	for _, ids := range byWord {
+		m.wordStart = append(m.wordStart, uint32(len(m.starts)))
+		m.starts = append(m.starts, ids...)
+	}
+	m.wordStart = append(m.wordStart, uint32(len(m.starts)))
+	byPre := map[uint16][]stemRef{}
+	var pres []uint16
+	for _, s := range order {
+		ref := stemRef{stem: s, ids: slices.Clip(stems[s])}
+		if len(s) < 2 {
+			m.shortStem = append(m.shortStem, ref)
+			continue
+		}
+		pre := uint16(s[0])<<8 | uint16(s[1])
+		if _, ok := byPre[pre]; !ok {
+			pres = append(pres, pre)
+		}
+		byPre[pre] = append(byPre[pre], ref)
+		m.stemFirst[s[0]>>6] |= 1 << (s[0] & 63)
+	}
+	slices.Sort(pres)
+	for _, pre := range pres {
+		g := stemGroup{pre: pre, from: uint32(len(m.stems))}
+		m.stems = append(m.stems, byPre[pre]...)
+		g.to = uint32(len(m.stems))
+		m.stemPre = append(m.stemPre, g)
+	}
+	// The programs.
+	lists := map[string]uint32{}
+	var key []byte
+	m.heads = make([]phHead, len(phrases))
+	for i, ph := range phrases {
+		m.pack(&m.heads[i], ph.c, lists, &key)
+		ph.c = nil // packed: the matcher's tables hold it now
+	}
+	m.lists = append(m.lists, uint32(len(m.lpcs))<<1)
+	for len(m.wordStart) < len(m.words)+1 { // words no phrase starts with
+		m.wordStart = append(m.wordStart, uint32(len(m.starts)))
+	}
+	m.wordStart, m.starts = slices.Clip(m.wordStart), slices.Clip(m.starts)
+	m.insts, m.nexts, m.lists, m.lpcs, m.data = slices.Clip(m.insts), slices.Clip(m.nexts), slices.Clip(m.lists),
+		slices.Clip(m.lpcs), slices.Clip(m.data)
+	m.words = slices.Clip(m.words)
+	return m
+}
+
+// word returns the id of w, numbering it on first sight.
+func (m *matcher) word(w string) int32 {
+	if id, ok := m.vocab[w]; ok {
+		return id
+	}
+	id := int32(len(m.words))
+	m.vocab[w] = id
+	m.words = append(m.words, w)
+	return id
+}
+
+// pack appends one phrase's program and sets to the matcher's tables. Identical state lists, within a phrase
+// or across phrases, are stored once.
+func (m *matcher) pack(h *phHead, pc *phraseCode, lists map[string]uint32, key *[]byte) {
+	if len(pc.code) >= 1<<16 || pc.maxSpan > 255 {
+		panic("classify: phrase too large to pack") // compilePhrase caps phrases far below this
+	}
+	h.code, h.ncode, h.maxSpan = uint32(len(m.insts)), uint16(len(pc.code)), uint8(pc.maxSpan)
+	if pc.anySecond {
+		h.flags |= phAnySecond
+	}
+	m.maxProg = max(m.maxProg, len(pc.code))
+	for i, in := range pc.code {
+		v := uint32(in.op)
+		if in.fuzzy {
+			v |= instFuzzy
+		}
+		if in.op == opWord || in.op == opStem {
+			v |= uint32(m.word(in.key)) << instArgBits
+		}
+		m.insts = append(m.insts, v)
+		l := pc.lists[pc.next[i]]
+		k := (*key)[:0]
+		if l.accept {
+			k = append(k, 1)
+		}
+		for _, q := range pc.lpcs[l.off : l.off+uint32(l.n)] {
+			k = append(k, byte(q), byte(q>>8))
+		}
+		*key = k
+		li, ok := lists[string(k)]
+		if !ok {
+			li = uint32(len(m.lists))
+			lists[string(k)] = li
+			v := uint32(len(m.lpcs)) << 1
+			if l.accept {
+				v |= 1
+			}
+			m.lists = append(m.lists, v)
+			for _, q := range pc.lpcs[l.off : l.off+uint32(l.n)] {
+				m.lpcs = append(m.lpcs, uint16(q))
+			}
+		}
+		m.nexts = append(m.nexts, li)
+	}
+	h.data = uint32(len(m.data))
+	sortedIDs := func(ws []string) uint16 {
+		from := len(m.data)
+		for _, w := range ws {
+			m.data = append(m.data, m.word(w))
+		}
+		slices.Sort(m.data[from:])
+		return uint16(len(ws))
+	}
+	h.none = sortedIDs(pc.oneWords)
+	h.nsec = sortedIDs(pc.seconds)
+	for _, id := range m.data[len(m.data)-int(h.nsec):] {
+		h.secBloom |= 1 << (uint32(id) & 63)
+	}
+	for _, s := range pc.secondStem {
+		m.data = append(m.data, m.word(s))
+	}
+	h.nstem = uint16(len(pc.secondStem))
+	for _, s := range pc.secondFuzzy {
+		m.data = append(m.data, m.word(s))
+	}
+	h.nfuzzy = uint16(len(pc.secondFuzzy))
+	type pair struct{ id, pc int32 }
+	firsts := make([]pair, len(pc.first))
+	for i, f := range pc.first {
+		firsts[i] = pair{m.word(f.key), f.pc}
+	}
+	slices.SortFunc(firsts, func(a, b pair) int {
+		if a.id != b.id {
+			return int(a.id - b.id)
+		}
+		return int(a.pc - b.pc)
+	})
+	for _, f := range firsts {
+		m.data = append(m.data, f.id, f.pc)
+	}
+	h.nfirst = uint16(len(firsts))
+	m.data = append(m.data, pc.firstOther...)
+	h.nother = uint16(len(pc.firstOther))
 }
 
 func appendUnique(s []int32, v int32) []int32 {
@@ -70,6 +268,19 @@ func appendUnique(s []int32, v int32) []int32 {
 		}
 	}
 	return append(s, v)
+}
+
+// sortedKeys returns a set's words, sorted.
+func sortedKeys(m map[string]bool) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // hit is one phrase occurrence: tokens [start, end).
@@ -82,43 +293,74 @@ type hit struct {
 type matchScratch struct {
 	seen      []uint32 // candidate dedup stamps, per phrase
 	gen       uint32
-	cands     []int32
 	stamp     []uint32 // state dedup stamps, per instruction
 	sgen      uint32
-	cur, next []int32
+	cur, next []uint16
+	// Per find call, by nesting depth: fn may run another matcher's find with this scratch (a rule's
+	// judgement makes the context analysis on first use), which must not overwrite the outer call's lists.
+	levels []*findScratch
+	depth  int
+}
+
+// findScratch is one find call's lists: the current word's candidates and every token's word id and flags.
+type findScratch struct {
+	cands []int32
+	ids   []int32
+	flags []uint8
 }
 
 // find calls fn for each phrase occurrence, in token order. fn returns false to stop early.
 func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
-	if len(m.phrases) == 0 {
+	if len(m.heads) == 0 || len(toks) == 0 {
 		return
 	}
-	if len(sc.seen) < len(m.phrases) {
-		sc.seen = make([]uint32, len(m.phrases))
+	if len(sc.seen) < len(m.heads) {
+		sc.seen = make([]uint32, len(m.heads))
 		sc.gen = 0
 	}
-	// fn may run another matcher's find with this scratch (a rule's judgement makes the context analysis on
-	// first use): this call keeps its candidate list to itself.
-	cands := sc.cands
-	sc.cands = nil
-	defer func() { sc.cands = cands }()
+	if sc.depth == len(sc.levels) {
+		sc.levels = append(sc.levels, &findScratch{})
+	}
+	fs := sc.levels[sc.depth]
+	sc.depth++
+	defer func() { sc.depth-- }()
+	ids, flags := fs.ids[:0], fs.flags[:0]
+	for i := range toks {
+		k := toks[i].key
+		id, ok := m.vocab[k]
+		if !ok {
+			id = -1
+		}
+		var f uint8
+		if uint32(id) < uint32(m.nNeg) {
+			f |= tokNeg
+		}
+		if k != "" && '0' <= k[0] && k[0] <= '9' && isDigits(k) {
+			f |= tokDigits
+		}
+		ids, flags = append(ids, id), append(flags, f)
+	}
+	fs.ids, fs.flags = ids, flags
+	cands := fs.cands
 	for p := range toks {
-		cands = m.candidates(toks[p].key, cands, sc)
-		for _, id := range cands {
-			ph := m.phrases[id]
+		id := ids[p]
+		cands = m.candidates(toks[p].key, id, flags[p]&tokDigits != 0, cands[:0], sc)
+		fs.cands = cands
+		for _, pi := range cands {
+			h := &m.heads[pi]
 			// A one-word alternative taking this very word is the shortest match: no program to run.
-			if ph.oneWords.has(toks[p].key) {
-				if !fn(hit{phrase: id, start: p, end: p + 1}) {
+			if h.none > 0 && inSorted(m.data[h.data:h.data+uint32(h.none)], id) {
+				if !fn(hit{phrase: pi, start: p, end: p + 1}) {
 					return
 				}
 				continue
 			}
 			// Most candidates fail on the second word: check it before running the program.
-			if !ph.anySecond && (p+1 >= len(toks) || !ph.takesSecond(toks[p+1].key)) {
+			if h.flags&phAnySecond == 0 && (p+1 >= len(toks) || !m.takesSecond(h, toks[p+1].key, ids[p+1])) {
 				continue
 			}
-			if end := ph.matchAt(toks, p, sc); end > 0 {
-				if !fn(hit{phrase: id, start: p, end: end}) {
+			if end := m.matchAt(h, toks, ids, flags, p, sc); end > 0 {
+				if !fn(hit{phrase: pi, start: p, end: end}) {
 					return
 				}
 			}
@@ -126,85 +368,141 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 	}
 }
 
-// candidates lists, once each, the phrases that may start with token key k.
-func (m *matcher) candidates(k string, out []int32, sc *matchScratch) []int32 {
+// candidates appends to out, once each, the phrases that may start with token key k (word id id).
+func (m *matcher) candidates(k string, id int32, digits bool, out []int32, sc *matchScratch) []int32 {
 	sc.gen++
 	if sc.gen == 0 { // wrapped: clear the stamps
 		clear(sc.seen)
 		sc.gen = 1
 	}
-	out = out[:0]
-	add := func(ids []int32) {
-		for _, id := range ids {
-			if sc.seen[id] != sc.gen {
-				sc.seen[id] = sc.gen
-				out = append(out, id)
-			}
-		}
+	if id >= 0 {
+		out = addCands(out, m.starts[m.wordStart[id]:m.wordStart[id+1]], sc)
 	}
-	add(m.byWord[k])
-	if len(m.byNum) > 0 && isDigits(k) {
-		add(m.byNum)
+	if digits && len(m.byNum) > 0 {
+		out = addCands(out, m.byNum, sc)
 	}
-	if len(k) >= 2 {
-		for _, st := range m.byStem[k[:2]] {
-			if strings.HasPrefix(k, st.stem) {
-				add(st.ids)
+	if len(k) >= 2 && m.stemFirst[k[0]>>6]&(1<<(k[0]&63)) != 0 {
+		pre := uint16(k[0])<<8 | uint16(k[1])
+		for _, g := range m.stemPre {
+			if g.pre == pre {
+				for _, st := range m.stems[g.from:g.to] {
+					if strings.HasPrefix(k, st.stem) {
+						out = addCands(out, st.ids, sc)
+					}
+				}
+				break
 			}
 		}
 	}
 	for _, st := range m.shortStem {
 		if strings.HasPrefix(k, st.stem) {
-			add(st.ids)
+			out = addCands(out, st.ids, sc)
 		}
 	}
 	return out
 }
 
+func addCands(out, ids []int32, sc *matchScratch) []int32 {
+	for _, id := range ids {
+		if sc.seen[id] != sc.gen {
+			sc.seen[id] = sc.gen
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// inSorted reports whether id is in the sorted list s.
+func inSorted(s []int32, id int32) bool {
+	if len(s) <= 8 {
+		for _, x := range s {
+			if x == id {
+				return true
+			}
+		}
+		return false
+	}
+	i, _ := slices.BinarySearch(s, id)
+	return i < len(s) && s[i] == id
+}
+
+// takesSecond reports whether a match can continue with the word k (word id id) after its first word (when
+// no gap or number can come second): an exact word, a stem, or a long word one typo away.
+func (m *matcher) takesSecond(h *phHead, k string, id int32) bool {
+	d := m.data[h.data+uint32(h.none):]
+	if id >= 0 && h.secBloom&(1<<(uint32(id)&63)) != 0 && inSorted(d[:h.nsec], id) {
+		return true
+	}
+	d = d[h.nsec:]
+	for _, st := range d[:h.nstem] {
+		if strings.HasPrefix(k, m.words[st]) {
+			return true
+		}
+	}
+	if len(k) >= fuzzyMinLen-1 {
+		for _, w := range d[h.nstem : h.nstem+h.nfuzzy] {
+			if editOne(k, m.words[w]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // matchAt runs the phrase program from token p and returns the end of the shortest match, or -1. The state
 // set holds only consuming instructions; the empty moves were followed once, at compile time (closure).
-func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
-	if cap(sc.stamp) < len(ph.code) {
-		sc.stamp = make([]uint32, len(ph.code))
+func (m *matcher) matchAt(h *phHead, toks []token, ids []int32, flags []uint8, p int, sc *matchScratch) int {
+	n := int(h.ncode)
+	if cap(sc.stamp) < n {
+		sc.stamp = make([]uint32, max(n, m.maxProg))
 		sc.sgen = 0
 	}
-	stamp := sc.stamp[:len(ph.code)]
+	code := m.insts[h.code : h.code+uint32(n)]
+	nexts := m.nexts[h.code : h.code+uint32(n)]
+	stamp := sc.stamp[:n]
 	next := sc.next[:0]
-	// First step: only the start instructions that can take this word (found by key, not by trying them all).
 	sc.sgen++
 	if sc.sgen == 0 {
 		clear(sc.stamp)
 		sc.sgen = 1
 	}
-	t0 := &toks[p]
-	first := ph.firstFor(t0.key)
-	for k := 0; k < len(first)+len(ph.firstOther); k++ {
-		var pc int32
-		if k < len(first) {
-			pc = first[k].pc
-		} else {
-			pc = ph.firstOther[k-len(first)]
-			if !ph.consumes(pc, t0) {
-				continue
+	// First step: only the start instructions that can take this word (found by number, not by trying them
+	// all), then the stems and numbers.
+	d := m.data[h.data+uint32(h.none)+uint32(h.nsec)+uint32(h.nstem)+uint32(h.nfuzzy):]
+	firsts, others := d[:2*int(h.nfirst)], d[2*int(h.nfirst):2*int(h.nfirst)+int(h.nother)]
+	id0 := ids[p]
+	i := 0
+	if len(firsts) > 2*keyScan {
+		lo, hi := 0, len(firsts)/2
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if firsts[2*mid] < id0 {
+				lo = mid + 1
+			} else {
+				hi = mid
 			}
 		}
-		pcs, accept := ph.list(ph.next[pc])
-		if accept {
+		i = 2 * lo
+	} else {
+		for i < len(firsts) && firsts[i] < id0 {
+			i += 2
+		}
+	}
+	for ; i < len(firsts) && firsts[i] == id0; i += 2 {
+		if m.follow(nexts[firsts[i+1]], stamp, &next, sc.sgen) {
 			return p + 1
 		}
-		for _, q := range pcs {
-			if stamp[q] != sc.sgen {
-				stamp[q] = sc.sgen
-				next = append(next, q)
-			}
+	}
+	for _, pc := range others {
+		if m.consumes(code[pc], toks, ids, flags, p) && m.follow(nexts[pc], stamp, &next, sc.sgen) {
+			return p + 1
 		}
 	}
 	cur := next
 	next = sc.cur[:0]
-	limit := min(len(toks), p+int(ph.maxSpan))
+	limit := min(len(toks), p+int(h.maxSpan))
 	for pos := p + 1; pos < limit && len(cur) > 0; pos++ {
-		t := &toks[pos]
-		if pos > p && t.brk == brkSentence {
+		if toks[pos].brk == brkSentence {
 			break // phrases stay within one sentence
 		}
 		sc.sgen++
@@ -214,15 +512,16 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 		}
 		next = next[:0]
 		for _, pc := range cur {
-			if !ph.consumes(pc, t) {
+			if !m.consumes(code[pc], toks, ids, flags, pos) {
 				continue
 			}
-			pcs, accept := ph.list(ph.next[pc])
-			if accept {
+			li := nexts[pc]
+			l0, l1 := m.lists[li], m.lists[li+1]
+			if l0&1 != 0 {
 				sc.cur, sc.next = cur, next
 				return pos + 1
 			}
-			for _, q := range pcs {
+			for _, q := range m.lpcs[l0>>1 : l1>>1] {
 				if stamp[q] != sc.sgen {
 					stamp[q] = sc.sgen
 					next = append(next, q)
@@ -235,26 +534,48 @@ func (ph *phrase) matchAt(toks []token, p int, sc *matchScratch) int {
 	return -1
 }
 
-// consumes reports whether instruction pc accepts token t.
-func (ph *phrase) consumes(pc int32, t *token) bool {
-	in := &ph.code[pc]
-	switch in.op {
+// follow adds state list li's instructions to next, once each, and reports whether the match is complete.
+func (m *matcher) follow(li uint32, stamp []uint32, next *[]uint16, gen uint32) bool {
+	l0, l1 := m.lists[li], m.lists[li+1]
+	if l0&1 != 0 {
+		return true
+	}
+	for _, q := range m.lpcs[l0>>1 : l1>>1] {
+		if stamp[q] != gen {
+			stamp[q] = gen
+			*next = append(*next, q)
+		}
+	}
+	return false
+}
+
+// keyScan is the most (word, pc) pairs scanned in place before a binary search.
+const keyScan = 4
+
+// consumes reports whether instruction in accepts token pos.
+func (m *matcher) consumes(in uint32, toks []token, ids []int32, flags []uint8, pos int) bool {
+	switch in & instOpMask {
 	case opWord:
-		return t.key == in.key || (in.fuzzy && len(t.key) >= fuzzyMinLen-1 && editOne(t.key, in.key))
+		arg := int32(in >> instArgBits)
+		if ids[pos] == arg {
+			return true
+		}
+		k := toks[pos].key
+		return in&instFuzzy != 0 && len(k) >= fuzzyMinLen-1 && editOne(k, m.words[arg])
 	case opStem:
-		return strings.HasPrefix(t.key, in.key)
+		return strings.HasPrefix(toks[pos].key, m.words[in>>instArgBits])
 	case opNum:
-		return isDigits(t.key)
+		return flags[pos]&tokDigits != 0
 	case opAny:
 		// A gap never swallows a negation: "vais pas me suicider" is not "vais ... me suicider".
-		return !negationWords[t.key]
+		return flags[pos]&tokNeg == 0
 	}
 	return false
 }
 
 // computeClosures records, for every instruction, the consuming instructions reachable through empty moves
 // and whether the match state is.
-func (ph *phrase) computeClosures() {
+func (ph *phraseCode) computeClosures() {
 	n := len(ph.b.prog)
 	ph.b.closure = make([][]int32, n+1)
 	ph.b.accepts = make([]bool, n+1)
@@ -343,27 +664,6 @@ func (ph *phrase) computeClosures() {
 	}
 }
 
-// takesSecond reports whether a match can continue with the word k after its first word (when no gap or
-// number can come second): an exact word, a stem, or a long word one typo away.
-func (ph *phrase) takesSecond(k string) bool {
-	if ph.seconds.has(k) {
-		return true
-	}
-	for _, st := range ph.secondStem {
-		if strings.HasPrefix(k, st) {
-			return true
-		}
-	}
-	if len(k) >= fuzzyMinLen-1 {
-		for _, w := range ph.secondFuzzy {
-			if editOne(k, w) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // listRef is a set of consuming instructions a match may be at (lpcs[off:off+n]), and whether the match is
 // complete there.
 type listRef struct {
@@ -372,16 +672,10 @@ type listRef struct {
 	accept bool
 }
 
-// list returns state list i: its instructions and whether the match is complete there.
-func (ph *phrase) list(i uint16) ([]int32, bool) {
-	l := ph.lists[i]
-	return ph.lpcs[l.off : l.off+uint32(l.n)], l.accept
-}
-
 // compact keeps only the consuming instructions, renumbered, and replaces the per-instruction closures by an
 // index into the phrase's distinct state lists (an alternation's words share the list that follows them). The
 // compiled engine stays small this way: most instructions were splits and jumps, and most closures repeats.
-func (ph *phrase) compact() {
+func (ph *phraseCode) compact() {
 	n := len(ph.b.prog)
 	renum := make([]int32, n)
 	consuming := 0
@@ -448,7 +742,7 @@ func (ph *phrase) compact() {
 		return ph.first[i].pc < ph.first[j].pc
 	})
 	ph.first = slices.Clip(ph.first)
-	ph.oneWords, ph.seconds = newKeySet(ph.b.oneWord), newKeySet(ph.b.second)
+	ph.oneWords, ph.seconds = sortedKeys(ph.b.oneWord), sortedKeys(ph.b.second)
 	for i, pc := range ph.firstOther {
 		ph.firstOther[i] = renum[pc]
 	}
@@ -467,84 +761,4 @@ type cinst struct {
 type firstEntry struct {
 	key string
 	pc  int32
-}
-
-// firstFor returns the start instructions that take word k.
-func (ph *phrase) firstFor(k string) []firstEntry {
-	f := ph.first
-	i, hi := 0, len(f)
-	if hi > keySetScan {
-		for i < hi { // binary search for the first entry >= k
-			m := int(uint(i+hi) >> 1)
-			if f[m].key < k {
-				i = m + 1
-			} else {
-				hi = m
-			}
-		}
-	} else {
-		for i < len(f) && f[i].key != k {
-			i++
-		}
-	}
-	j := i
-	for j < len(f) && f[j].key == k {
-		j++
-	}
-	return f[i:j]
-}
-
-// keySet is a set of words, sorted: scanned in place when short, binary-searched when long (far smaller than a
-// map). A 64-bit filter of the words' lengths and end letters turns most absent words away before any compare.
-type keySet struct {
-	list  []string
-	bloom uint64
-}
-
-const keySetScan = 4
-
-func newKeySet(m map[string]bool) keySet {
-	if len(m) == 0 {
-		return keySet{}
-	}
-	s := keySet{list: make([]string, 0, len(m))}
-	for k := range m {
-		s.list = append(s.list, k)
-		s.bloom |= keyBit(k)
-	}
-	sort.Strings(s.list)
-	return s
-}
-
-// keyBit is a word's bit in a keySet's filter: its length and first and last bytes.
-func keyBit(k string) uint64 {
-	if k == "" {
-		return 1
-	}
-	h := uint(len(k))*0x9E37 ^ uint(k[0])*0x85EB ^ uint(k[len(k)-1])*0xC2B2
-	return 1 << (h % 64)
-}
-
-func (s keySet) has(k string) bool {
-	if s.bloom&keyBit(k) == 0 {
-		return false
-	}
-	if len(s.list) > keySetScan {
-		lo, hi := 0, len(s.list)
-		for lo < hi {
-			m := int(uint(lo+hi) >> 1)
-			if s.list[m] < k {
-				lo = m + 1
-			} else {
-				hi = m
-			}
-		}
-		return lo < len(s.list) && s.list[lo] == k
-	}
-	for _, x := range s.list {
-		if len(x) == len(k) && x == k {
-			return true
-		}
-	}
-	return false
 }

@@ -25,30 +25,31 @@ type inst struct {
 	x, y  int32
 }
 
-// phrase is one compiled phrase.
+// phrase is one compiled phrase: its source, and until a matcher packs it into its tables, its program.
 type phrase struct {
-	src         string
-	b           *phraseBuild  // while compiling only
-	code        []cinst       // compiled: the consuming instructions
-	starts      *phraseStarts // until a matcher indexes the phrase
-	firstNum    bool          // a match can start with a number (#)
-	anySecond   bool
-	maxSpan     int32    // most tokens a match can cover
-	next        []uint16 // compiled: per consuming instruction, the state list that follows it
-	lists       []listRef
-	lpcs        []int32      // the state lists' instructions, packed one after the other
-	first       []firstEntry // compiled: the start instructions, sorted by word
-	firstOther  []int32      // start instructions to try on any word (stems, typos)
-	secondStem  []string     // stems a match can continue with
-	secondFuzzy []string     // words a match can continue with one typo away
-	oneWords    keySet       // compiled: first words that are a whole match on their own
-	seconds     keySet       // compiled: the words a match can continue with, unless anySecond
+	src string
+	c   *phraseCode // until newMatcher packs it
 }
 
-// phraseStarts is what a match can start with; newMatcher indexes it and drops it.
-type phraseStarts struct {
-	firstWord []string // keys a match can start with
-	firstStem []string // stems a match can start with
+// phraseCode is a phrase's program as compilePhrase leaves it, words as strings: newMatcher turns the words
+// into its vocabulary's numbers, packs everything into its shared tables and drops this.
+type phraseCode struct {
+	b           *phraseBuild // while compiling only
+	code        []cinst      // the consuming instructions
+	next        []uint16     // per consuming instruction, the state list that follows it
+	lists       []listRef
+	lpcs        []int32      // the state lists' instructions, packed one after the other
+	first       []firstEntry // the start instructions that take a word, sorted by word
+	firstOther  []int32      // start instructions to try on any word (stems, numbers)
+	firstWord   []string     // words a match can start with
+	firstStem   []string     // stems a match can start with
+	secondStem  []string     // stems a match can continue with
+	secondFuzzy []string     // words a match can continue with one typo away
+	oneWords    []string     // first words that are a whole match on their own, sorted
+	seconds     []string     // the words a match can continue with, unless anySecond, sorted
+	firstNum    bool         // a match can start with a number (#)
+	anySecond   bool         // a gap, a number or a stem can come second (or a stem alone matches)
+	maxSpan     int32        // most tokens a match can cover
 }
 
 // phraseBuild holds what only compiling needs; compact drops it.
@@ -98,7 +99,7 @@ func compilePhrase(src string) (*phrase, error) {
 	if len(root.items) == 0 {
 		return nil, fmt.Errorf("phrase %q: no words", src)
 	}
-	ph := &phrase{src: src, b: &phraseBuild{}, starts: &phraseStarts{}}
+	ph := &phraseCode{b: &phraseBuild{}}
 	words := countWords(root)
 	c := &phraseCompiler{fuzzy: words >= 2}
 	c.emit(root)
@@ -120,9 +121,9 @@ func compilePhrase(src string) (*phrase, error) {
 		in := ph.b.prog[pc]
 		switch in.op {
 		case opWord:
-			ph.starts.firstWord = append(ph.starts.firstWord, in.key)
+			ph.firstWord = append(ph.firstWord, in.key)
 		case opStem:
-			ph.starts.firstStem = append(ph.starts.firstStem, in.key)
+			ph.firstStem = append(ph.firstStem, in.key)
 		case opAny:
 			return fmt.Errorf("phrase %q: cannot start with a gap or an optional part that may leave only a gap", src)
 		case opNum:
@@ -143,7 +144,7 @@ func compilePhrase(src string) (*phrase, error) {
 		return nil, err
 	}
 	ph.compact()
-	return ph, nil
+	return &phrase{src: src, c: ph}, nil
 }
 
 // lexPhrase splits phrase source into syntax tokens and word atoms.
