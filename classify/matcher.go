@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ type matcher struct {
 	phrases []*phrase        // by phrase id: the source (the programs are packed below)
 	vocab   map[string]int32 // the phrases' words and stems, and the negation words (ids below nNeg)
 	words   []string         // by word id
+	masks   []uint32         // by word id: byteMask of the word
 	nNeg    int32
 
 	wordStart []uint32 // per word id: the phrases that can start with it are starts[wordStart[id]:wordStart[id+1]]
@@ -161,8 +163,28 @@ func newMatcher(phrases []*phrase) *matcher {
 	m.wordStart, m.starts = slices.Clip(m.wordStart), slices.Clip(m.starts)
 	m.insts, m.nexts, m.lists, m.lpcs, m.data = slices.Clip(m.insts), slices.Clip(m.nexts), slices.Clip(m.lists),
 		slices.Clip(m.lpcs), slices.Clip(m.data)
-	m.words = slices.Clip(m.words)
+	m.words, m.masks = slices.Clip(m.words), slices.Clip(m.masks)
 	return m
+}
+
+// byteMask has bit b&31 set for each byte b of w. One insertion, deletion, substitution or swap changes at
+// most two bits of it, so a mask further away turns a typo comparison down without reading the words.
+func byteMask(w string) uint32 {
+	var x uint32
+	for i := 0; i < len(w); i++ {
+		x |= 1 << (w[i] & 31)
+	}
+	return x
+}
+
+// typo reports whether token key k (byteMask km) is word id w with one typo: editOne, after the cheap
+// rejections (lengths, byte masks).
+func (m *matcher) typo(k string, km uint32, w int32) bool {
+	ws := m.words[w]
+	if d := len(k) - len(ws); d > 1 || d < -1 || bits.OnesCount32(km^m.masks[w]) > 2 {
+		return false
+	}
+	return editOne(k, ws)
 }
 
 // word returns the id of w, numbering it on first sight.
@@ -173,6 +195,7 @@ func (m *matcher) word(w string) int32 {
 	id := int32(len(m.words))
 	m.vocab[w] = id
 	m.words = append(m.words, w)
+	m.masks = append(m.masks, byteMask(w))
 	return id
 }
 
@@ -307,6 +330,7 @@ type findScratch struct {
 	cands []int32
 	ids   []int32
 	flags []uint8
+	masks []uint32 // byteMask of the tokens long enough to carry a typo
 }
 
 // find calls fn for each phrase occurrence, in token order. fn returns false to stop early.
@@ -324,7 +348,7 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 	fs := sc.levels[sc.depth]
 	sc.depth++
 	defer func() { sc.depth-- }()
-	ids, flags := fs.ids[:0], fs.flags[:0]
+	ids, flags, masks := fs.ids[:0], fs.flags[:0], fs.masks[:0]
 	for i := range toks {
 		k := toks[i].key
 		id, ok := m.vocab[k]
@@ -338,9 +362,13 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 		if k != "" && '0' <= k[0] && k[0] <= '9' && isDigits(k) {
 			f |= tokDigits
 		}
-		ids, flags = append(ids, id), append(flags, f)
+		var km uint32
+		if len(k) >= fuzzyMinLen-1 {
+			km = byteMask(k)
+		}
+		ids, flags, masks = append(ids, id), append(flags, f), append(masks, km)
 	}
-	fs.ids, fs.flags = ids, flags
+	fs.ids, fs.flags, fs.masks = ids, flags, masks
 	cands := fs.cands
 	for p := range toks {
 		id := ids[p]
@@ -356,10 +384,10 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 				continue
 			}
 			// Most candidates fail on the second word: check it before running the program.
-			if h.flags&phAnySecond == 0 && (p+1 >= len(toks) || !m.takesSecond(h, toks[p+1].key, ids[p+1])) {
+			if h.flags&phAnySecond == 0 && (p+1 >= len(toks) || !m.takesSecond(h, toks[p+1].key, ids[p+1], masks[p+1])) {
 				continue
 			}
-			if end := m.matchAt(h, toks, ids, flags, p, sc); end > 0 {
+			if end := m.matchAt(h, toks, fs, p, sc); end > 0 {
 				if !fn(hit{phrase: pi, start: p, end: end}) {
 					return
 				}
@@ -428,7 +456,7 @@ func inSorted(s []int32, id int32) bool {
 
 // takesSecond reports whether a match can continue with the word k (word id id) after its first word (when
 // no gap or number can come second): an exact word, a stem, or a long word one typo away.
-func (m *matcher) takesSecond(h *phHead, k string, id int32) bool {
+func (m *matcher) takesSecond(h *phHead, k string, id int32, km uint32) bool {
 	d := m.data[h.data+uint32(h.none):]
 	if id >= 0 && h.secBloom&(1<<(uint32(id)&63)) != 0 && inSorted(d[:h.nsec], id) {
 		return true
@@ -441,7 +469,7 @@ func (m *matcher) takesSecond(h *phHead, k string, id int32) bool {
 	}
 	if len(k) >= fuzzyMinLen-1 {
 		for _, w := range d[h.nstem : h.nstem+h.nfuzzy] {
-			if editOne(k, m.words[w]) {
+			if m.typo(k, km, w) {
 				return true
 			}
 		}
@@ -451,7 +479,7 @@ func (m *matcher) takesSecond(h *phHead, k string, id int32) bool {
 
 // matchAt runs the phrase program from token p and returns the end of the shortest match, or -1. The state
 // set holds only consuming instructions; the empty moves were followed once, at compile time (closure).
-func (m *matcher) matchAt(h *phHead, toks []token, ids []int32, flags []uint8, p int, sc *matchScratch) int {
+func (m *matcher) matchAt(h *phHead, toks []token, fs *findScratch, p int, sc *matchScratch) int {
 	n := int(h.ncode)
 	if cap(sc.stamp) < n {
 		sc.stamp = make([]uint32, max(n, m.maxProg))
@@ -470,7 +498,7 @@ func (m *matcher) matchAt(h *phHead, toks []token, ids []int32, flags []uint8, p
 	// all), then the stems and numbers.
 	d := m.data[h.data+uint32(h.none)+uint32(h.nsec)+uint32(h.nstem)+uint32(h.nfuzzy):]
 	firsts, others := d[:2*int(h.nfirst)], d[2*int(h.nfirst):2*int(h.nfirst)+int(h.nother)]
-	id0 := ids[p]
+	id0 := fs.ids[p]
 	i := 0
 	if len(firsts) > 2*keyScan {
 		lo, hi := 0, len(firsts)/2
@@ -494,7 +522,7 @@ func (m *matcher) matchAt(h *phHead, toks []token, ids []int32, flags []uint8, p
 		}
 	}
 	for _, pc := range others {
-		if m.consumes(code[pc], toks, ids, flags, p) && m.follow(nexts[pc], stamp, &next, sc.sgen) {
+		if m.consumes(code[pc], toks, fs, p) && m.follow(nexts[pc], stamp, &next, sc.sgen) {
 			return p + 1
 		}
 	}
@@ -512,7 +540,7 @@ func (m *matcher) matchAt(h *phHead, toks []token, ids []int32, flags []uint8, p
 		}
 		next = next[:0]
 		for _, pc := range cur {
-			if !m.consumes(code[pc], toks, ids, flags, pos) {
+			if !m.consumes(code[pc], toks, fs, pos) {
 				continue
 			}
 			li := nexts[pc]
@@ -553,22 +581,22 @@ func (m *matcher) follow(li uint32, stamp []uint32, next *[]uint16, gen uint32) 
 const keyScan = 4
 
 // consumes reports whether instruction in accepts token pos.
-func (m *matcher) consumes(in uint32, toks []token, ids []int32, flags []uint8, pos int) bool {
+func (m *matcher) consumes(in uint32, toks []token, fs *findScratch, pos int) bool {
 	switch in & instOpMask {
 	case opWord:
 		arg := int32(in >> instArgBits)
-		if ids[pos] == arg {
+		if fs.ids[pos] == arg {
 			return true
 		}
 		k := toks[pos].key
-		return in&instFuzzy != 0 && len(k) >= fuzzyMinLen-1 && editOne(k, m.words[arg])
+		return in&instFuzzy != 0 && len(k) >= fuzzyMinLen-1 && m.typo(k, fs.masks[pos], arg)
 	case opStem:
 		return strings.HasPrefix(toks[pos].key, m.words[in>>instArgBits])
 	case opNum:
-		return flags[pos]&tokDigits != 0
+		return fs.flags[pos]&tokDigits != 0
 	case opAny:
 		// A gap never swallows a negation: "vais pas me suicider" is not "vais ... me suicider".
-		return flags[pos]&tokNeg == 0
+		return fs.flags[pos]&tokNeg == 0
 	}
 	return false
 }
