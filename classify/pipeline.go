@@ -31,6 +31,7 @@ func (c *Classifier) Classify(m *Message) *Result {
 	}
 	sc := c.pool.Get().(*scratch)
 	defer c.pool.Put(sc)
+	sc.tz.reset() // no token of the last message is in use
 
 	body := m.Body
 	if len(body) > c.maxText {

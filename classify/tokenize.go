@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/boundaryd/boundaryd/classify/mailtext"
@@ -37,8 +38,12 @@ type tokenizer struct {
 	word []byte
 	out  []byte // backing store for keys and norms, turned into one string per field
 	refs []tokRef
-	cur  tokRef // source position of the word being emitted
+	cur  tokRef  // source position of the word being emitted
+	toks []token // the tokens handed out since the last reset, one field after the other
 }
+
+// maxKeptTokens bounds the token memory a tokenizer keeps between messages (about 450 KB).
+const maxKeptTokens = 8 << 10
 
 type tokRef struct {
 	ks, ke, ns, ne int
@@ -47,6 +52,17 @@ type tokRef struct {
 }
 
 func newTokenizer() *tokenizer { return &tokenizer{f: newFolder()} }
+
+// reset lets the tokenizer reuse the memory of the tokens it has handed out: call it only when none of them
+// is in use any more (a new message).
+func (tz *tokenizer) reset() {
+	if cap(tz.toks) > maxKeptTokens {
+		tz.toks = nil
+		return
+	}
+	clear(tz.toks) // no hold on the last message's text
+	tz.toks = tz.toks[:0]
+}
 
 // tokens splits text into tokens. segs gives the label of each line (by line index); nil means all new text.
 func (tz *tokenizer) tokens(text string, segs []uint8) []token {
@@ -132,11 +148,12 @@ func (tz *tokenizer) tokens(text string, segs []uint8) []token {
 		i += sz
 	}
 	s := string(tz.out)
-	toks := make([]token, len(tz.refs))
-	for k, rf := range tz.refs {
-		toks[k] = token{key: s[rf.ks:rf.ke], norm: s[rf.ns:rf.ne], start: rf.start, end: rf.end, brk: rf.brk, seg: rf.seg}
+	from := len(tz.toks)
+	tz.toks = slices.Grow(tz.toks, len(tz.refs)) // the fields handed out before keep the old array if it moves
+	for _, rf := range tz.refs {
+		tz.toks = append(tz.toks, token{key: s[rf.ks:rf.ke], norm: s[rf.ns:rf.ne], start: rf.start, end: rf.end, brk: rf.brk, seg: rf.seg})
 	}
-	return toks
+	return tz.toks[from:len(tz.toks):len(tz.toks)]
 }
 
 // addWord folds one source word and emits one or more tokens for it.
