@@ -111,11 +111,13 @@ func (d *Daemon) queuePage(tx *store.Tx, it *item, now time.Time) (bool, error) 
 		// folded or counted it, so folding it again would count it twice.
 		return false, nil
 	}
-	pages, err := tx.Pages()
-	if err != nil {
-		return false, err
-	}
 	if gw := e.GroupWait.D(); gw > 0 {
+		// Only folding needs the other pages (reading and decoding them all, per page, was most of a
+		// backlog's serial time when folding is off).
+		pages, err := tx.Pages()
+		if err != nil {
+			return false, err
+		}
 		for _, p := range slices.Backward(pages) {
 			if p.Open() && p.Sender == sender && now.Sub(p.FirstSent) < gw {
 				p.Folded++
