@@ -51,10 +51,15 @@ type phHead struct {
 	nfirst   uint16 // (first word id, pc) pairs, sorted
 	nother   uint16 // start instructions to try on any word
 	maxSpan  uint8
+	gap      uint8 // most gap tokens before the second word, stem or number
 	flags    uint8
 }
 
-const phAnySecond = 1 // a gap, a number or a stem can come second: the program decides
+// phHead flags.
+const (
+	phAnySecond = 1 // a stem or a number alone is a match: the program decides
+	phSecondNum = 2 // a number can come second
+)
 
 // Instruction encoding in matcher.insts.
 const (
@@ -209,6 +214,10 @@ func (m *matcher) pack(h *phHead, pc *phraseCode, lists map[string]uint32, key *
 	if pc.anySecond {
 		h.flags |= phAnySecond
 	}
+	if pc.secondNum {
+		h.flags |= phSecondNum
+	}
+	h.gap = uint8(pc.secondGap)
 	m.maxProg = max(m.maxProg, len(pc.code))
 	for i, in := range pc.code {
 		v := uint32(in.op)
@@ -383,8 +392,8 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 				}
 				continue
 			}
-			// Most candidates fail on the second word: check it before running the program.
-			if h.flags&phAnySecond == 0 && (p+1 >= len(toks) || !m.takesSecond(h, toks[p+1].key, ids[p+1], masks[p+1])) {
+			// Most candidates fail on the second word: look for it before running the program.
+			if h.flags&phAnySecond == 0 && !m.mayContinue(h, toks, fs, p) {
 				continue
 			}
 			if end := m.matchAt(h, toks, fs, p, sc); end > 0 {
@@ -452,6 +461,25 @@ func inSorted(s []int32, id int32) bool {
 	}
 	i, _ := slices.BinarySearch(s, id)
 	return i < len(s) && s[i] == id
+}
+
+// mayContinue reports whether a match starting at token p can go on: one of the words, stems or numbers that
+// can come second is within reach, past at most h.gap gap tokens, in the same sentence, with no negation in
+// between (a gap never takes one). It never turns down a match the program would find.
+func (m *matcher) mayContinue(h *phHead, toks []token, fs *findScratch, p int) bool {
+	end := min(len(toks), p+2+int(h.gap), p+int(h.maxSpan))
+	for q := p + 1; q < end; q++ {
+		if toks[q].brk == brkSentence {
+			return false
+		}
+		if m.takesSecond(h, toks[q].key, fs.ids[q], fs.masks[q]) || (h.flags&phSecondNum != 0 && fs.flags[q]&tokDigits != 0) {
+			return true
+		}
+		if fs.flags[q]&tokNeg != 0 {
+			return false
+		}
+	}
+	return false
 }
 
 // takesSecond reports whether a match can continue with the word k (word id id) after its first word (when
@@ -668,18 +696,40 @@ func (ph *phraseCode) computeClosures() {
 			}
 			continue
 		}
-		for _, q := range ph.b.closure[pc+1] {
-			switch in := ph.b.prog[q]; {
-			case in.op == opWord:
-				ph.b.second[in.key] = true
-				if in.fuzzy {
-					ph.secondFuzzy = append(ph.secondFuzzy, in.key)
+		// What the match can take next, looking past gaps: a match needs one of these words, stems or
+		// numbers within the next secondGap+1 tokens.
+		cur := ph.b.closure[pc+1]
+		for depth := 0; len(cur) > 0; depth++ {
+			var next []int32
+			seen := map[int32]bool{} // per depth: the deepest way to a word is the one that counts
+			for _, q := range cur {
+				switch in := ph.b.prog[q]; in.op {
+				case opAny:
+					if ph.b.accepts[q+1] {
+						ph.anySecond = true // complete after a gap alone: the program decides
+					}
+					for _, r := range ph.b.closure[q+1] {
+						if !seen[r] {
+							seen[r] = true
+							next = append(next, r)
+						}
+					}
+					continue
+				case opWord:
+					ph.b.second[in.key] = true
+					if in.fuzzy && !slices.Contains(ph.secondFuzzy, in.key) {
+						ph.secondFuzzy = append(ph.secondFuzzy, in.key)
+					}
+				case opStem:
+					if !slices.Contains(ph.secondStem, in.key) {
+						ph.secondStem = append(ph.secondStem, in.key)
+					}
+				case opNum:
+					ph.secondNum = true
 				}
-			case in.op == opStem:
-				ph.secondStem = append(ph.secondStem, in.key)
-			default:
-				ph.anySecond = true // a gap or a number: the program decides
+				ph.secondGap = max(ph.secondGap, depth)
 			}
+			cur = next
 		}
 	}
 	ph.b.firstByKey = map[string][]int32{}

@@ -48,7 +48,9 @@ type phraseCode struct {
 	oneWords    []string     // first words that are a whole match on their own, sorted
 	seconds     []string     // the words a match can continue with, unless anySecond, sorted
 	firstNum    bool         // a match can start with a number (#)
-	anySecond   bool         // a gap, a number or a stem can come second (or a stem alone matches)
+	anySecond   bool         // a stem or a number alone is a match: the program decides
+	secondNum   bool         // a number can come next
+	secondGap   int          // most gap tokens before the next word, stem or number
 	maxSpan     int32        // most tokens a match can cover
 }
 
