@@ -130,11 +130,35 @@ func (b *bench) idleBoundaryd(ctx context.Context) idleTool {
 	if err := b.dc.createMailbox(ctx, "idle-bd", "Held"); err != nil {
 		return idleTool{Error: err.Error()}
 	}
-	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(b.dc.srv.Port(), "idle-bd", filepath.Join(dir, "state"), "new"))
+	var env []string
+	profDir := ""
+	if b.opts.profile != "" {
+		// Heap sampled finely (the idle heap is a few MB); written, with the process's smaps, once the
+		// idle period is measured.
+		profDir = filepath.Join(b.opts.profile, "idle")
+		if err := os.MkdirAll(profDir, 0o755); err != nil {
+			return idleTool{Error: err.Error()}
+		}
+		_ = os.Remove(filepath.Join(profDir, "done"))
+		env = append(env, "BOUNDARYD_PROFILE_DIR="+profDir, "BOUNDARYD_PROFILE_MEMRATE=4096")
+	}
+	sub, err := startSubprocess(ctx, b.bin, dir, sinks.config(b.dc.srv.Port(), "idle-bd", filepath.Join(dir, "state"), "new"), env...)
 	if err != nil {
 		return idleTool{Error: err.Error()}
 	}
 	defer sub.stop()
+	if profDir != "" {
+		defer func() {
+			if smaps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", sub.pid())); err == nil {
+				_ = os.WriteFile(filepath.Join(profDir, "smaps"), smaps, 0o644)
+			}
+			if err := sub.writeProfiles(ctx, profDir); err != nil {
+				b.logf("idle: %v", err)
+			} else {
+				b.logf("idle: heap profile and smaps in %s (go tool pprof -sample_index=inuse_space -top %s/boundaryd %s/heap.pprof)", profDir, b.work, profDir)
+			}
+		}()
+	}
 	// Ready: the session is up and the first pass is done.
 	if !waitFor(ctx, 30*time.Second, func() bool {
 		m, err := scrape(sub.metrics)
