@@ -165,11 +165,49 @@ func newMatcher(phrases []*phrase) *matcher {
 	for len(m.wordStart) < len(m.words)+1 { // words no phrase starts with
 		m.wordStart = append(m.wordStart, uint32(len(m.starts)))
 	}
-	m.wordStart, m.starts = slices.Clip(m.wordStart), slices.Clip(m.starts)
-	m.insts, m.nexts, m.lists, m.lpcs, m.data = slices.Clip(m.insts), slices.Clip(m.nexts), slices.Clip(m.lists),
-		slices.Clip(m.lpcs), slices.Clip(m.data)
-	m.words, m.masks = slices.Clip(m.words), slices.Clip(m.masks)
+	// Exact sizes: the tables grew by appending, up to twice what they hold.
+	m.wordStart, m.starts = slices.Clone(m.wordStart), slices.Clone(m.starts)
+	m.insts, m.nexts, m.lists, m.lpcs, m.data = slices.Clone(m.insts), slices.Clone(m.nexts), slices.Clone(m.lists),
+		slices.Clone(m.lpcs), slices.Clone(m.data)
+	m.words, m.masks = slices.Clone(m.words), slices.Clone(m.masks)
+	m.settle()
 	return m
+}
+
+// settle moves what the matcher keeps for good (the phrases, their sources, the words) into a few large
+// allocations of its own. Compiling leaves them scattered among its garbage (the YAML parser's scalars, the
+// phrase programs), whose memory a long-running daemon could then never give back.
+func (m *matcher) settle() {
+	n := 0
+	for _, ph := range m.phrases {
+		n += len(ph.src)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, ph := range m.phrases {
+		b.WriteString(ph.src)
+	}
+	srcs := b.String()
+	packed := make([]phrase, len(m.phrases))
+	for i, ph := range m.phrases {
+		packed[i].src, srcs = srcs[:len(ph.src)], srcs[len(ph.src):]
+		m.phrases[i] = &packed[i] // in place: the caller's slice is this one
+	}
+	n = 0
+	for _, w := range m.words {
+		n += len(w)
+	}
+	b = strings.Builder{}
+	b.Grow(n)
+	for _, w := range m.words {
+		b.WriteString(w)
+	}
+	all := b.String()
+	m.vocab = make(map[string]int32, len(m.words))
+	for i, w := range m.words {
+		m.words[i], all = all[:len(w)], all[len(w):]
+		m.vocab[m.words[i]] = int32(i)
+	}
 }
 
 // byteMask has bit b&31 set for each byte b of w. One insertion, deletion, substitution or swap changes at
