@@ -81,11 +81,17 @@ func (tz *tokenizer) tokens(text string, segs []uint8) []token {
 	newlines := 0
 	lineStart := 0
 	for i := 0; i < len(text); {
-		r, sz := utf8.DecodeRuneInString(text[i:])
+		r, sz := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, sz = utf8.DecodeRuneInString(text[i:])
+		}
 		if isWordRune(r) {
 			j := i + sz
 			for j < len(text) {
-				r2, sz2 := utf8.DecodeRuneInString(text[j:])
+				r2, sz2 := rune(text[j]), 1
+				if r2 >= utf8.RuneSelf {
+					r2, sz2 = utf8.DecodeRuneInString(text[j:])
+				}
 				if isWordRune(r2) {
 					j += sz2
 					continue
@@ -160,7 +166,22 @@ func (tz *tokenizer) tokens(text string, segs []uint8) []token {
 func (tz *tokenizer) addWord(w string, start, end int, brk, seg uint8) {
 	tz.word = tz.word[:0]
 	hasApos := false
-	for _, r := range w {
+	for i := 0; i < len(w); {
+		if c := w[i]; c < utf8.RuneSelf { // ASCII, most words: the same as appendFold, without decoding
+			switch {
+			case c == '\'' || c == '`':
+				tz.word = append(tz.word, '\'')
+				hasApos = true
+			case 'A' <= c && c <= 'Z':
+				tz.word = append(tz.word, c+'a'-'A')
+			default:
+				tz.word = append(tz.word, c)
+			}
+			i++
+			continue
+		}
+		r, sz := utf8.DecodeRuneInString(w[i:])
+		i += sz
 		if isApostrophe(r) {
 			tz.word = append(tz.word, '\'')
 			hasApos = true
@@ -170,16 +191,39 @@ func (tz *tokenizer) addWord(w string, start, end int, brk, seg uint8) {
 	}
 	tz.cur = tokRef{start: start, end: end, brk: brk, seg: seg}
 	if !hasApos {
-		if exp, ok := shorthandWords[string(tz.word)]; ok {
-			for _, p := range exp {
-				tz.emit(p)
+		if mayBeShorthand(tz.word) {
+			if exp, ok := shorthandWords[string(tz.word)]; ok {
+				for _, p := range exp {
+					tz.emit(p)
+				}
+				return
 			}
-			return
 		}
 		tz.emitBytes(tz.word)
 		return
 	}
 	expandWords(string(tz.word), true, tz.emit)
+}
+
+// shorthandLens has, per first byte, bit n set when a shorthand word of n bytes starts with it: most words
+// need no map lookup.
+var shorthandLens = func() (t [256]uint32) {
+	for k := range shorthand {
+		if len(k) < 32 {
+			t[k[0]] |= 1 << len(k)
+		} else {
+			t[k[0]] |= 1 // longer: always look up
+		}
+	}
+	return t
+}()
+
+func mayBeShorthand(w []byte) bool {
+	if len(w) == 0 {
+		return false
+	}
+	bits := shorthandLens[w[0]]
+	return bits&1 != 0 || (len(w) < 32 && bits&(1<<len(w)) != 0)
 }
 
 // shorthandWords is shorthand split into words once.
