@@ -38,11 +38,12 @@ type ModelScore struct {
 	Score float64 `json:"score"`
 	Words int     `json:"words"` // how many words it read
 	textmodel.Thresholds
+	Top []textmodel.Contribution `json:"top,omitempty"` // the words that moved the score most: explain fills it
 }
 
-// shortText is the fewest words the model judges: a shorter message has too few words for the model to
+// ShortText is the fewest words the model judges: a shorter message has too few words for the model to
 // page or to overrule the rules, which decide it alone (a one-line "I want to kill myself" is theirs).
-const shortText = 20
+const ShortText = 20
 
 // Combine is the level from the rules' own level, whether present-tense severity was found, and the text
 // model's score (nil when the model is off: the rules decide alone). Present-tense severity always pages. A
@@ -53,7 +54,7 @@ func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 	if severe {
 		return LevelPage
 	}
-	if s == nil || s.Words < shortText {
+	if s == nil || s.Words < ShortText {
 		if rules == LevelNone && s != nil && s.P >= s.Concern {
 			return LevelConcern
 		}

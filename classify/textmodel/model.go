@@ -88,8 +88,8 @@ func sigmoid(z float64) float64 {
 // Contribution is how much one word of the document moved its linear score: its own feature, the pairs it
 // starts, and its character pieces.
 type Contribution struct {
-	Word   string
-	Weight float64
+	Word   string  `json:"word"`
+	Weight float64 `json:"weight"`
 }
 
 // Explain returns the words that moved the score most, strongest first (at most n), in both directions.
