@@ -47,9 +47,10 @@ const ShortText = 20
 
 // Combine is the level from the rules' own level, whether present-tense severity was found, and the text
 // model's score (nil when the model is off: the rules decide alone). Present-tense severity always pages. A
-// short message is the rules'. Otherwise a page needs a score at the page threshold, or a lower one the
-// rules back with a concern, or a lower one still with the rules paging; a rule page the model does not
-// confirm, or a score at the concern threshold, is a concern.
+// short message is the rules' (the model may only add a concern). Otherwise a page needs a score at the
+// page threshold, or a lower one the rules back with a concern, or a lower one still with the rules paging;
+// a rule page the model does not confirm, a rule concern the model does not dismiss, or a score at the
+// concern threshold, is a concern.
 func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 	if severe {
 		return LevelPage
@@ -66,7 +67,7 @@ func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 		risk && s.P >= s.Confirm,
 		rules == LevelPage && s.P >= s.RulePage:
 		return LevelPage
-	case risk || s.P >= s.Concern:
+	case rules == LevelPage, rules == LevelConcern && s.P >= s.Dismiss, s.P >= s.Concern:
 		return LevelConcern
 	}
 	return LevelNone

@@ -11,7 +11,7 @@ import (
 )
 
 func TestCombine(t *testing.T) {
-	th := textmodel.Thresholds{Page: 0.7, Confirm: 0.5, RulePage: 0.3, Concern: 0.15}
+	th := textmodel.Thresholds{Page: 0.7, Confirm: 0.5, RulePage: 0.3, Concern: 0.15, Dismiss: 0.05}
 	score := func(p float64, words int) *textmodel.Score {
 		return &textmodel.Score{P: p, Words: words, Thresholds: th}
 	}
@@ -37,7 +37,10 @@ func TestCombine(t *testing.T) {
 		{LevelPage, false, score(0.29, long), LevelConcern},    // not confirmed: looked at early, no page
 		{LevelNone, false, score(0.15, long), LevelConcern},    // the model's concern
 		{LevelNone, false, score(0.149, long), LevelNone},      //
-		{LevelConcern, false, score(0.01, long), LevelConcern}, // the rules' concern always stays
+		{LevelConcern, false, score(0.05, long), LevelConcern}, // the rules' concern stays at Dismiss
+		{LevelConcern, false, score(0.049, long), LevelNone},   // below, the model dismisses it
+		{LevelConcern, false, score(0.01, 5), LevelConcern},    // not in a short message
+		{LevelPage, false, score(0.0, long), LevelConcern},     // a rule page is never dismissed
 	}
 	for _, tc := range cases {
 		if got := Combine(tc.rules, tc.severe, tc.s); got != tc.want {
@@ -80,7 +83,7 @@ func TestBuiltinModelIsCurrent(t *testing.T) {
 		}
 	}
 	th := m.Thresholds
-	if !(0 < th.Concern && th.Concern <= th.RulePage && th.RulePage <= th.Confirm && th.Confirm <= th.Page && th.Page < 1) {
+	if !(0 < th.Concern && th.Dismiss <= th.Concern && th.Concern <= th.RulePage && th.RulePage <= th.Confirm && th.Confirm <= th.Page && th.Page < 1) {
 		t.Fatalf("thresholds out of order: %+v", th)
 	}
 }

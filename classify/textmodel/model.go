@@ -25,6 +25,7 @@ type Thresholds struct {
 	Confirm  float64 `json:"confirm_at"`   // pages when the rules see a risk (concern or page) too
 	RulePage float64 `json:"rule_page_at"` // confirms a page the rules give
 	Concern  float64 `json:"concern_at"`   // is a concern
+	Dismiss  float64 `json:"dismiss_at"`   // below it, a concern the rules raise is dropped
 }
 
 // Score is a document's model score and the thresholds it is judged against.

@@ -93,7 +93,7 @@ func TestTrainSeparatesAndOrdersThresholds(t *testing.T) {
 		t.Fatal(err)
 	}
 	th := m.Thresholds
-	if !(th.Concern <= th.RulePage && th.RulePage <= th.Confirm && th.Confirm <= th.Page) {
+	if !(th.Dismiss <= th.Concern && th.Concern <= th.RulePage && th.RulePage <= th.Confirm && th.Confirm <= th.Page) {
 		t.Fatalf("thresholds out of order: %+v", th)
 	}
 	for i, d := range docs {

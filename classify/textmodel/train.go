@@ -23,11 +23,12 @@ type TrainOptions struct {
 	ConfirmFP  float64 // the same for the lower threshold that pages when the rules see a risk too
 	RuleFP     float64 // the same for the lowest, that confirms a page the rules give
 	ConcernMin float64 // the concern threshold keeps at least this share of the folds' emergencies
+	DismissMin float64 // the dismiss threshold (below it the rules' concern is dropped) keeps this share
 }
 
 // DefaultTrainOptions are the choices the built-in model is trained with.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{C: 10, MinDF: 2, MaxIter: 300, Folds: 5, PageFP: 0.005, ConfirmFP: 0.02, RuleFP: 0.08, ConcernMin: 0.995}
+	return TrainOptions{C: 10, MinDF: 2, MaxIter: 300, Folds: 5, PageFP: 0.005, ConfirmFP: 0.02, RuleFP: 0.08, ConcernMin: 0.995, DismissMin: 0.999}
 }
 
 // Train fits the model on docs, and chooses its thresholds from a cross-validation over docs alone. It is
@@ -69,7 +70,8 @@ func Train(docs []Doc, opt TrainOptions) (*Model, error) {
 }
 
 // thresholds picks each page threshold just above the out-of-fold scores of all but its share of the
-// other mail, and the concern threshold at or below ConcernMin of the emergencies' scores.
+// other mail, and the concern and dismiss thresholds at or below ConcernMin and DismissMin of the
+// emergencies' scores.
 func thresholds(docs []Doc, oof []float64, opt TrainOptions) Thresholds {
 	var neg, pos []float64
 	for i, d := range docs {
@@ -86,9 +88,11 @@ func thresholds(docs []Doc, oof []float64, opt TrainOptions) Thresholds {
 	}
 	t := Thresholds{Page: above(opt.PageFP), Confirm: above(opt.ConfirmFP), RulePage: above(opt.RuleFP)}
 	t.Concern = pos[int((1-opt.ConcernMin)*float64(len(pos)))]
+	t.Dismiss = pos[int((1-opt.DismissMin)*float64(len(pos)))]
 	t.Confirm = math.Min(t.Confirm, t.Page)
 	t.RulePage = math.Min(t.RulePage, t.Confirm)
 	t.Concern = math.Min(t.Concern, t.RulePage)
+	t.Dismiss = math.Min(t.Dismiss, t.Concern)
 	return t
 }
 

@@ -58,6 +58,7 @@ func run(args []string, out io.Writer) error {
 	fs.Float64Var(&opt.PageFP, "page-fp", opt.PageFP, "share of the training folds' other mail the page threshold may page")
 	fs.Float64Var(&opt.ConfirmFP, "confirm-fp", opt.ConfirmFP, "the same for the threshold backed by the rules' concern")
 	fs.Float64Var(&opt.RuleFP, "rule-fp", opt.RuleFP, "the same for the threshold that confirms the rules' page")
+	fs.Float64Var(&opt.DismissMin, "dismiss-min", opt.DismissMin, "share of the training folds' emergencies the dismiss threshold keeps")
 	fs.Float64Var(&opt.ConcernMin, "concern-min", opt.ConcernMin, "share of the training folds' emergencies the concern threshold keeps")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -183,7 +184,7 @@ func trainDocs(docs []doc, except string) []textmodel.Doc {
 }
 
 // tally counts one detector's outcomes on one set.
-type tally struct{ esc, hit, covered, hold, falsePage int }
+type tally struct{ esc, hit, covered, hold, falsePage, concernHold int }
 
 func (t *tally) add(d doc, l classify.Level) {
 	if d.emerg {
@@ -197,13 +198,18 @@ func (t *tally) add(d doc, l classify.Level) {
 		return
 	}
 	t.hold++
-	if l == classify.LevelPage {
+	switch l {
+	case classify.LevelPage:
 		t.falsePage++
+	case classify.LevelConcern:
+		t.concernHold++
+	case classify.LevelNone:
 	}
 }
 
 func (t tally) String() string {
-	return fmt.Sprintf("%.3f\t%4.1f%%\t%.3f", ratio(t.hit, t.esc), 100*ratio(t.falsePage, t.hold), ratio(t.covered, t.esc))
+	return fmt.Sprintf("%.3f\t%4.1f%%\t%.3f\t%2.0f%%", ratio(t.hit, t.esc), 100*ratio(t.falsePage, t.hold), ratio(t.covered, t.esc),
+		100*ratio(t.concernHold, t.hold))
 }
 
 func ratio(a, b int) float64 {
@@ -223,7 +229,7 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 		}
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "held-out set\tmsgs\trules: recall\tfalse page\tcoverage\tmodel: recall\tfalse page\tcoverage\tcombined: recall\tfalse page\tcoverage\tpage at")
+	fmt.Fprintln(tw, "held-out set\tmsgs\trules: recall\tfalse page\tcoverage\tconcern\tmodel: recall\tfalse page\tcoverage\tconcern\tcombined: recall\tfalse page\tcoverage\tconcern\tpage at")
 	var all [3]tally
 	var wrong []string
 	for _, name := range names {
