@@ -256,3 +256,19 @@ func FuzzFeatures(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFeaturesAndScore times the model's own work on about 800 words (a typical 5 KB message).
+func BenchmarkFeaturesAndScore(b *testing.B) {
+	m, err := Train(synthetic(120), DefaultTrainOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := strings.Repeat("i wanted to write before tuesday because the week has been long and my sister called again about the house ", 40)
+	words := Words(nil, strings.Fields(text)...)
+	v := NewVectorizer()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Score(v.Features(words))
+	}
+	b.ReportMetric(float64(len(words)), "words")
+}
