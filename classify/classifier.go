@@ -5,14 +5,18 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/boundaryd/boundaryd/classify/textmodel"
 )
 
 // Options configure a Classifier.
 type Options struct {
-	Allow, Patients []string   // sender patterns: "a@b.example", "*@domain.example", "*"
-	Builtin         []string   // built-in rule sets to load ("en", "fr")
-	Rules           []RuleSpec // the user's rules, added; one with a built-in's name replaces it, or removes it when disabled
-	MaxTextBytes    int        // text examined per message; 0 means 256 KiB (Parse itself keeps at most 256 KiB)
+	Allow, Patients []string         // sender patterns: "a@b.example", "*@domain.example", "*"
+	Builtin         []string         // built-in rule sets to load ("en", "fr")
+	Rules           []RuleSpec       // the user's rules, added; one with a built-in's name replaces it, or removes it when disabled
+	MaxTextBytes    int              // text examined per message; 0 means 256 KiB (Parse itself keeps at most 256 KiB)
+	NoModel         bool             // rules, frames and context alone: the built-in text model is not used
+	Model           *textmodel.Model // a text model other than the built-in one (training uses this)
 }
 
 // Classifier routes senders and applies emergency rules. It is immutable after New and safe for concurrent use.
@@ -26,7 +30,8 @@ type Classifier struct {
 	ctx             *contextLex
 	lex             *lexicon
 	maxText         int
-	pool            sync.Pool // *scratch
+	model           *textmodel.Model // nil: rules alone
+	pool            sync.Pool        // *scratch
 }
 
 // rule is a compiled RuleSpec.
@@ -74,8 +79,10 @@ const (
 
 // scratch is per-call working memory, pooled.
 type scratch struct {
-	tz *tokenizer
-	ms matchScratch
+	tz    *tokenizer
+	ms    matchScratch
+	vec   *textmodel.Vectorizer
+	words []string
 }
 
 // New compiles the sender patterns, the selected built-in rule sets and the user's rules. Errors name the
@@ -108,7 +115,15 @@ func New(o Options) (*Classifier, error) {
 	if c.lex, err = sharedLexicon(); err != nil {
 		return nil, err
 	}
-	c.pool.New = func() any { return &scratch{tz: newTokenizer()} }
+	switch {
+	case o.Model != nil:
+		c.model = o.Model
+	case !o.NoModel && len(o.Builtin) > 0: // the model is part of the built-in detection
+		if c.model, err = sharedModel(); err != nil {
+			return nil, err
+		}
+	}
+	c.pool.New = func() any { return &scratch{tz: newTokenizer(), vec: textmodel.NewVectorizer()} }
 	return c, nil
 }
 

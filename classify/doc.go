@@ -8,8 +8,13 @@
 //	                   hypothetical; scoped to the words they govern; never cancelling present-tense severity)
 //	phrase rules       rules.go with rules/<lang>.yaml (the explicit crisis phrases, and the user's own rules)
 //	concepts -> frames frames.go with lexicon/frames.yaml (concepts that must co-occur, in a scope)
-//	verdict            verdict.go (level page, concern or none; verdict escalate, hold or pass)
+//	verdict            verdict.go (the rules' level: page, concern or none)
+//	learned            learned.go with package textmodel (a logistic model over the writer's new words, their
+//	                   pairs and character pieces, embedded as textmodel/model.bin.gz), combined with the rules'
+//	                   level into the level and the verdict (escalate, hold or pass)
 //
 // pipeline.go runs them in that order. A Classifier is built once by New from Options (compiling every rule
-// and lexicon) and is safe for concurrent use.
+// and lexicon, reading the model) and is safe for concurrent use. The model is retrained, after any change to
+// the labelled sets in testdata or to the features, with `go run ./tools/trainmodel` (add -loso for the
+// leave-one-set-out figures); TestBuiltinModelIsCurrent fails when it is stale.
 package classify

@@ -15,6 +15,17 @@ func newTestClassifier(t testing.TB) *Classifier {
 	return c
 }
 
+// newRulesClassifier is the rules stage alone (rules, frames, context): the tests of what the rules say
+// use it; the text model's share of the level is measured on the labelled sets (tools/trainmodel -loso).
+func newRulesClassifier(t testing.TB) *Classifier {
+	t.Helper()
+	c, err := New(Options{Patients: []string{"*"}, Builtin: []string{"en", "fr"}, NoModel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func msg(subject, body string) *Message {
 	return Parse(strings.NewReader("From: Ana <ana@example.org>\r\nSubject: " + subject + "\r\nMessage-ID: <x@y>\r\n\r\n" + body))
 }

@@ -151,7 +151,8 @@ func evalSet(t *testing.T, dir string, minN int, minRecall, maxFalse float64) {
 		if got && len(r.Matches) == 0 {
 			t.Errorf("%s: escalated without a match to show", l.file)
 		}
-		if r.Level == LevelConcern && len(r.Frames) == 0 && len(r.Suppressed) == 0 {
+		if r.Level == LevelConcern && len(r.Frames) == 0 && len(r.Suppressed) == 0 && len(r.Matches) == 0 &&
+			(r.Model == nil || r.Model.Score < r.Model.Concern) {
 			t.Errorf("%s: a concern without evidence to show", l.file)
 		}
 	}

@@ -4,7 +4,7 @@ import "testing"
 
 // TestEverydayMail checks ordinary mail and a few emergencies written for this test, outside the corpus.
 func TestEverydayMail(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	cases := []struct {
 		text string
 		want Verdict

@@ -49,7 +49,7 @@ func TestGeneralContext(t *testing.T) {
 
 // TestAppealWording checks that fundraising wording silences third-person crisis words only.
 func TestAppealWording(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	appeal := "Every day people in crisis try to end their life. Please donate today: your gift keeps our helpline open.\nRegistered charity 123456."
 	if r := c.Classify(msg("Winter appeal", appeal)); r.Verdict != VerdictHold {
 		t.Errorf("appeal: got %s: %s", r.Verdict, describeMatches(r.Matches))
@@ -62,7 +62,7 @@ func TestAppealWording(t *testing.T) {
 
 // TestBottomPostKept checks that text written below a quoted auto-reply is judged.
 func TestBottomPostKept(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	body := "On Mon, 2 Mar 2026 at 09:00, Cabinet <cab@example.org> wrote:\n> I am away. If you are thinking about suicide, call 988.\n>\n> -- \n> Cabinet\n\nI have counted out 40 tablets on the table."
 	r := c.Classify(msg("Re: away", body))
 	if r.Verdict != VerdictEscalate {

@@ -1,8 +1,11 @@
 package classify
 
 import (
+	"bytes"
 	"runtime"
 	"testing"
+
+	"github.com/boundaryd/boundaryd/classify/textmodel"
 )
 
 // maxRulesHeap is the heap the compiled engine may hold: the phrase rules, the context lexicons, the concept
@@ -17,6 +20,28 @@ func TestCompiledHeap(t *testing.T) {
 	t.Logf("compiled engine: %.2f MB live heap", float64(used)/(1<<20))
 	if used > maxRulesHeap {
 		t.Errorf("compiled engine holds %d bytes, over %d", used, maxRulesHeap)
+	}
+}
+
+// maxModelHeap is the heap the text model may hold: an idf byte and a two-byte weight per bucket.
+const maxModelHeap = 800 << 10
+
+// TestModelHeap measures the live heap of the text model once read.
+func TestModelHeap(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m, err := textmodel.Read(bytes.NewReader(builtinModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(m)
+	used := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("text model: %.2f MB live heap", float64(used)/(1<<20))
+	if used > maxModelHeap {
+		t.Errorf("the text model holds %d bytes, over %d", used, maxModelHeap)
 	}
 }
 
@@ -37,6 +62,9 @@ func compiledHeap(t testing.TB) uint64 {
 		t.Fatal(err)
 	}
 	if _, err := sharedLexicon(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sharedModel(); err != nil { // measured on its own by TestModelHeap
 		t.Fatal(err)
 	}
 	var before, after runtime.MemStats

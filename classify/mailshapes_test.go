@@ -14,7 +14,7 @@ func rawMail(subject, body string) *Message {
 // the subject, buried in admin mail, reported by a flatmate; and the traps: a quoted auto-reply, forwarded
 // awareness material, homework, sports gear, a recovery anniversary, an idiom, travel, a planned ending.
 func TestMailFormatShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	q := "\n\nOn Mon, 2 Mar 2026 at 09:00, Dr Keller <k@x.org> wrote:\n> Your appointment is confirmed for Thursday 5 March at 10:00.\n> If you are in crisis call 988.\n"
 	qfr := "\n\nLe lun. 2 mars 2026 à 09:00, Dr Keller <k@x.org> a écrit :\n> Votre rendez-vous est confirmé pour jeudi 5 mars à 10h.\n> En cas d'urgence appelez le 15 ou le 3114.\n"
 	em := []*Message{
@@ -61,7 +61,7 @@ func htmlMail(subject, html string) *Message {
 // medication by name, a third party with a photo of a noose, exhaust gas, harm to a baby, psychosis with a
 // place; and their ordinary twins.
 func TestMoreMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("", "I'm at the station. Platform 4. The fast train comes through at 7.12. I'm sorry for everything."),
 		rawMail("weekend", "Everything's arranged. The dog's going to Mum's, the car keys are with Dave. I'm not afraid any more. Take care of yourself."),
@@ -105,7 +105,7 @@ func TestMoreMailShapes(t *testing.T) {
 // TestThirdMailShapes: psychosis through the television, charcoal and taped windows, insulin with intent, a
 // cancellation that is a farewell; and the same words in a gym cancellation, a barbecue, a diabetic's fridge.
 func TestThirdMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("", "By the time you read this it'll be over. I've taken everything in the bathroom cabinet."),
 		rawMail("Re: Tuesday", "cancel tuesday and all the others. i won't need them. ive got the rope and the garage is empty this weekend"),
@@ -145,7 +145,7 @@ func TestThirdMailShapes(t *testing.T) {
 // TestFourthMailShapes: a farewell with arrangements, bleach, a relative's photo of open wrists, a pillow over a
 // baby's face; and grief, side effects, a dead cat, exam stress, a clear-out before a move.
 func TestFourthMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("", "ive decided. sunday night when everyones at the match. ive got grandads old service revolver"),
 		rawMail("sorry", "Im so sorry for all the trouble Ive caused you. Ive made arrangements for the cats. Goodbye Dr Keller."),
@@ -182,7 +182,7 @@ func TestFourthMailShapes(t *testing.T) {
 // a shotgun with the house empty, a TGV that does not stop, paracetamol by the dozen, children taken with a
 // rifle; and letters about a diagnosis, calm after finances, a cancellation for money, a late train.
 func TestFifthMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("", "I've made my peace with it. The letters are on the hall table, one for each of the kids. Thank you for trying, really."),
 		rawMail("", "Everything is sorted for after. I've cancelled the rest of my sessions. I feel lighter than I have in years."),
@@ -219,7 +219,7 @@ func TestFifthMailShapes(t *testing.T) {
 // baby, self-harm in progress, a car into a tree, a teenager's note, a father's tablets kept, burns that go on; and
 // a missed evening, siblings fighting, a haircut, a slippery road, a late teenager, an ironing burn.
 func TestSixthMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("", "cant do it anymore. got the pills out. gonna take em all 2nite when mum's at work. sorry x"),
 		htmlMail("", "<div dir=ltr>I walked to the river this morning and stood on the bridge for a long time. I'm going back tonight and I won't come home.</div><div><br></div><div>Sent from my iPhone</div>"),
@@ -254,7 +254,7 @@ func TestSixthMailShapes(t *testing.T) {
 // "bye", keys returned and a letter left, a bridge in SMS French, voices and a hidden knife, a son gone in the car;
 // and their ordinary twins.
 func TestSeventhMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("last one", "Dear Anna, this is the last email I'll write to you. My solicitor has the will. Please don't blame yourself."),
 		rawMail("", "I'm in a hotel room in Brighton with everything I need. Nobody knows I'm here."),
@@ -290,7 +290,7 @@ func TestSeventhMailShapes(t *testing.T) {
 // TestEighthMailShapes: a calm last week with plants given and a letter, sertraline with vodka, a minor beaten
 // with a belt, children "safer in heaven" and a bath run; and a plant swap, a glass of wine, hide and seek.
 func TestEighthMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("Re: invoice", "Paid. Also, this will be my last week. I've started giving my plants to the neighbours and I wrote to my sister. I'm calm about it."),
 		rawMail("", "i took like 15 of my sertraline and half a bottle of vodka an hour ago, everything's spinning"),
@@ -327,7 +327,7 @@ func TestEighthMailShapes(t *testing.T) {
 // hidden goodbyes, a father with a gun and a child hiding; and a weekend by the sea, a climbing rope given away,
 // razor blades for a beard, a drive to the viaduct.
 func TestNinthMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("", "Im going to drive to the coast tonight and walk into the sea. Ive left the car keys with Jen."),
 		rawMail("", "I've tied the rope to the loft hatch. I just wanted to say thank you for listening all these months."),

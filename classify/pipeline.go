@@ -47,6 +47,7 @@ func (c *Classifier) Classify(m *Message) *Result {
 	c.applyWeak(res)
 	fired := c.lex.fire(ev)
 	c.decide(res, ev, fired, fields)
+	c.learned(res, sc, fields)
 	res.Snippet = snippet(body, segs)
 	return res
 }

@@ -106,8 +106,11 @@ type Result struct {
 	Level      Level         `json:"level"`   // page, concern, none
 	Matches    []Match       `json:"matches"`
 	Suppressed []Suppression `json:"suppressed"`
-	Frames     []FrameMatch  `json:"frames"`   // the frames that fired, page and concern
-	Concepts   []Evidence    `json:"concepts"` // the risk concepts found, counting or not (roles left out)
+	Frames     []FrameMatch  `json:"frames"`               // the frames that fired, page and concern
+	Concepts   []Evidence    `json:"concepts"`             // the risk concepts found, counting or not (roles left out)
+	RuleLevel  Level         `json:"rule_level,omitempty"` // the level the rules, frames and context gave alone
+	Severe     bool          `json:"severe,omitempty"`     // present-tense severity found: always a page
+	Model      *ModelScore   `json:"model,omitempty"`      // the text model's score (absent when it is off)
 	Error      string        `json:"error,omitempty"`
 
 	FromName    string       `json:"from_name,omitempty"`

@@ -93,7 +93,7 @@ func runCases(t *testing.T, cases []struct {
 	reason     Reason
 }) {
 	t.Helper()
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.Classify(msg("hello", tc.text))

@@ -9,7 +9,7 @@ import "testing"
 // TestUnseenEmergencyShapes: a means with a time or a decision, buried in admin mail; settled affairs and
 // farewells; a child at risk; psychosis with a plan; self-harm in progress without "myself"; SMS French.
 func TestUnseenEmergencyShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	for _, text := range []string{
 		"Subject line aside, I just wanted to say thanks. I've been collecting my sleeping pills for a month and Saturday is the day.",
 		"Hi, attached is the insurance form you asked for. Also I have the rope in the boot of my car and I know which tree. Best, Tom",
@@ -53,7 +53,7 @@ func TestUnseenEmergencyShapes(t *testing.T) {
 // quiet weekend, homework quoting old thoughts, a recovery anniversary, forwarded awareness material, food
 // idioms, sports purchases, a new therapist: none of it pages.
 func TestOrdinaryMailShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	for _, text := range []string{
 		"I've decided to take the job in Leeds. Thank you for everything, you helped me so much. I'll cancel my remaining sessions once I move.",
 		"My grandmother died last week. The funeral is on Friday, so I need to cancel. I wrote a letter to read at the service.",

@@ -9,7 +9,7 @@ import "testing"
 // taken as prescribed, knives sharpened for cooking, a letter written as homework, a form's questions, a joke,
 // worrying when the therapist reads this, a chapter where an author describes a ledge.
 func TestV3Shapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("", "I swallowed every one of the zopiclone from the drawer, all of them, I feel heavy"),
 		rawMail("", "j'ai avalé toute la plaquette de lexomil"),

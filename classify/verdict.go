@@ -61,9 +61,16 @@ func (c *Classifier) decide(res *Result, ev *evidence, fired []firedFrame, field
 		res.Concepts = append(res.Concepts, lx.evidenceOf(h))
 	}
 	res.Level = level
+	res.RuleLevel = level
 	res.Categories = categories(res.Matches)
+	res.setVerdict()
+}
+
+// setVerdict sets the verdict from the level and the sender: a page escalates, a patient's other mail is
+// held, anyone else's passes.
+func (res *Result) setVerdict() {
 	switch {
-	case level == LevelPage:
+	case res.Level == LevelPage:
 		res.Verdict = VerdictEscalate
 	case res.Sender == SenderPatient:
 		res.Verdict = VerdictHold

@@ -58,6 +58,9 @@ func cmdExplain(_ context.Context, e *env, args []string) int {
 	return exitOK
 }
 
+// explainWords is how many of the words that moved the text model's score explain lists.
+const explainWords = 8
+
 func explainOne(e *env, cl *classify.Classifier, name string) *classify.Result {
 	var r io.Reader
 	if name == "-" {
@@ -72,8 +75,12 @@ func explainOne(e *env, cl *classify.Classifier, name string) *classify.Result {
 		defer f.Close()
 		r = f
 	}
-	res := cl.Classify(classify.Parse(r))
+	msg := classify.Parse(r)
+	res := cl.Classify(msg)
 	res.File = name
+	if res.Model != nil {
+		res.Model.Top = cl.ExplainModel(msg, explainWords)
+	}
 	return res
 }
 
@@ -100,8 +107,8 @@ func writeExplanation(w io.Writer, r *classify.Result) {
 		fmt.Fprintf(w, "  problem:  %s\n", safetext.OneLine(r.Error, 0))
 	}
 	for _, m := range r.Matches {
-		if m.Severity == "frame" {
-			continue // shown with the frames below
+		if m.Severity == "frame" || m.Severity == "model" {
+			continue // shown with the frames, or the model, below
 		}
 		fmt.Fprintf(w, "  matched:  rule %s", m.Rule)
 		if m.Category != "" {
@@ -121,6 +128,26 @@ func writeExplanation(w io.Writer, r *classify.Result) {
 			fmt.Fprintf(w, " (%q)", s.Trigger)
 		}
 		fmt.Fprintln(w)
+	}
+	if r.Severe {
+		fmt.Fprintln(w, "  severity: present-tense severity found: always a page, whatever the context and the model")
+	}
+	if m := r.Model; m != nil {
+		fmt.Fprintf(w, "  model:    score %.2f from %d words: pages alone at %.2f, with the rules' concern at %.2f, confirms the rules' page at %.2f, a concern at %.2f\n",
+			m.Score, m.Words, m.Page, m.Confirm, m.RulePage, m.Concern)
+		if m.Words < classify.ShortText {
+			fmt.Fprintf(w, "            fewer than %d words: the rules decide alone\n", classify.ShortText)
+		}
+		if r.RuleLevel != "" && r.RuleLevel != r.Level {
+			fmt.Fprintf(w, "            the rules alone: %s\n", r.RuleLevel)
+		}
+		if len(m.Top) > 0 {
+			parts := make([]string, len(m.Top))
+			for i, c := range m.Top {
+				parts[i] = fmt.Sprintf("%q %+.2f", c.Word, c.Weight)
+			}
+			fmt.Fprintf(w, "            words that moved it most: %s\n", strings.Join(parts, ", "))
+		}
 	}
 	if len(r.Concepts) > 0 {
 		fmt.Fprintln(w, "  concepts:")

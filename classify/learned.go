@@ -1,0 +1,146 @@
+package classify
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"sync"
+
+	"github.com/boundaryd/boundaryd/classify/textmodel"
+)
+
+// Stage learned: the text model (package textmodel) scores the writer's new words, and the level is the
+// combination of that score with what the rules, frames and context found:
+//
+//	page    present-tense severity was found (bleeding now, pills just taken, a weapon in hand: no context and
+//	        no score cancels it); or the score reaches the page threshold; or a lower confirm threshold with
+//	        the rules seeing a risk; or a lower one still with the rules paging;
+//	concern the score reaches the concern threshold, or the rules and frames alone reach page or concern
+//	        (a rule page the model does not confirm is looked at early, it does not wake anyone);
+//	none    otherwise.
+//
+// The model was trained offline on the labelled sets in testdata (tools/trainmodel) and never on a set it
+// is measured on at first contact.
+
+//go:embed textmodel/model.bin.gz
+var builtinModelFile []byte
+
+var sharedModel = sync.OnceValues(func() (*textmodel.Model, error) {
+	m, err := textmodel.Read(bytes.NewReader(builtinModelFile))
+	if err != nil {
+		return nil, fmt.Errorf("built-in text model: %w", err)
+	}
+	return m, nil
+})
+
+// ModelScore is the text model's judgement of a message, as explain shows it.
+type ModelScore struct {
+	Score float64 `json:"score"`
+	Words int     `json:"words"` // how many words it read
+	textmodel.Thresholds
+	Top []textmodel.Contribution `json:"top,omitempty"` // the words that moved the score most: explain fills it
+}
+
+// ShortText is the fewest words the model judges: a shorter message has too few words for the model to
+// page or to overrule the rules, which decide it alone (a one-line "I want to kill myself" is theirs).
+const ShortText = 20
+
+// Combine is the level from the rules' own level, whether present-tense severity was found, and the text
+// model's score (nil when the model is off: the rules decide alone). Present-tense severity always pages. A
+// short message is the rules' (the model may only add a concern). Otherwise a page needs a score at the
+// page threshold, or a lower one the rules back with a concern, or a lower one still with the rules paging;
+// a rule page the model does not confirm, a rule concern the model does not dismiss, or a score at the
+// concern threshold, is a concern.
+func Combine(rules Level, severe bool, s *textmodel.Score) Level {
+	if severe {
+		return LevelPage
+	}
+	if s == nil || s.Words < ShortText {
+		if rules == LevelNone && s != nil && s.P >= s.Concern {
+			return LevelConcern
+		}
+		return rules
+	}
+	risk := rules == LevelPage || rules == LevelConcern
+	switch {
+	case s.P >= s.Page,
+		risk && s.P >= s.Confirm,
+		rules == LevelPage && s.P >= s.RulePage:
+		return LevelPage
+	case rules == LevelPage, rules == LevelConcern && s.P >= s.Dismiss, s.P >= s.Concern:
+		return LevelConcern
+	}
+	return LevelNone
+}
+
+// modelWords are the words the model reads: the subject's and the writer's new text's, not quoted history
+// or signatures (unless the body has no new text at all).
+func modelWords(dst []string, fields []*fieldText) []string {
+	for _, f := range fields {
+		for _, t := range f.toks {
+			if f.useSeg && t.seg != segNew {
+				continue
+			}
+			dst = textmodel.Words(dst, t.key)
+		}
+	}
+	return dst
+}
+
+// ModelWords returns the words of m the text model reads, for training it.
+func (c *Classifier) ModelWords(m *Message) []string {
+	sc := c.pool.Get().(*scratch)
+	defer c.pool.Put(sc)
+	body := m.Body
+	if len(body) > c.maxText {
+		body = body[:c.maxText]
+	}
+	return modelWords(nil, c.fields(sc, m.Subject, body, segmentLines(body)))
+}
+
+// Model returns the classifier's text model, nil when it is off.
+func (c *Classifier) Model() *textmodel.Model { return c.model }
+
+// ExplainModel returns the words of m that moved the model's score most (at most n). They are the writer's
+// words: for the therapist's explain command only, never for logs or alerts.
+func (c *Classifier) ExplainModel(m *Message, n int) []textmodel.Contribution {
+	if c.model == nil || m == nil {
+		return nil
+	}
+	return c.model.Explain(textmodel.NewVectorizer(), c.ModelWords(m), n)
+}
+
+// severeFound reports whether any field holds live present-tense severity.
+func severeFound(fields []*fieldText) bool {
+	for _, f := range fields {
+		for _, s := range f.severe {
+			if s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// learned scores the message with the text model and combines the score with the rules' level.
+func (c *Classifier) learned(res *Result, sc *scratch, fields []*fieldText) {
+	res.Severe = severeFound(fields)
+	if c.model == nil {
+		return
+	}
+	sc.words = modelWords(sc.words[:0], fields)
+	s := c.model.Score(sc.vec.Features(sc.words))
+	s.Words = len(sc.words)
+	res.Model = &ModelScore{Score: s.P, Words: s.Words, Thresholds: s.Thresholds}
+	res.Level = Combine(res.RuleLevel, res.Severe, &s)
+	if res.Level == LevelPage && len(res.Matches) == 0 {
+		// Alerts and the audit name what paged.
+		res.Matches = append(res.Matches, Match{Rule: modelRule, Phrase: "learned text model", Field: "message",
+			Category: modelRule, Severity: "model"})
+		res.Categories = categories(res.Matches)
+	}
+	res.setVerdict()
+}
+
+// modelRule names the text model where a rule's name is expected (alerts, the audit, history).
+const modelRule = "text-model"
