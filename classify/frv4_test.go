@@ -9,7 +9,7 @@ import "testing"
 // traps: an absence on Thursday, exam hyperbole, "je pourrais le tuer", a passive wish with no plan, a returned
 // service rifle, a forwarded campaign, a dream, a friend's past attempt, a doctor's referral letter.
 func TestFrenchV4Shapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []*Message{
 		rawMail("", "chu pu capable la jai pris toute la bouteille de tylenol y a 20 min"),
 		rawMail("", "J'ai avalé 30 comprimés de Doliprane ce matin, je me sens bien pour l'instant, juste un peu mal au cœur."),

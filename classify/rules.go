@@ -261,22 +261,20 @@ func (fr *fieldRun) firstPerson(s, e int) bool {
 }
 
 // applyWeak enforces the meaning of severity "low": a weak signal ("thank you for everything", "I know where he
-// lives") escalates only together with another signal: a match of any other rule or a second, different weak
-// phrase. Otherwise it is reported as suppressed. Signals that are worrying on their own (goodbyes, a decision
+// lives") escalates only together with another signal: a match of any other rule or a second weak signal on
+// other words (two phrases matching the same words are one signal). Otherwise it is reported as suppressed. Signals that are worrying on their own (goodbyes, a decision
 // taken) are severity "medium" instead, which escalates alone unless a benign ending explains it.
 func (c *Classifier) applyWeak(res *Result) {
-	weakRules := map[string]bool{}
-	weakPhrases := map[string]bool{}
+	weakWords := map[string]bool{}
 	strong := false
 	for _, mt := range res.Matches {
 		if mt.Severity == "low" {
-			weakRules[mt.Rule] = true
-			weakPhrases[mt.Rule+"\x00"+mt.Phrase] = true
+			weakWords[mt.Field+"\x00"+strings.ToLower(mt.Words)] = true
 		} else {
 			strong = true
 		}
 	}
-	if strong || len(weakRules) >= 2 || len(weakPhrases) >= 2 || len(weakRules) == 0 {
+	if strong || len(weakWords) >= 2 || len(weakWords) == 0 {
 		return
 	}
 	kept := res.Matches[:0]
