@@ -98,13 +98,10 @@ type DispatcherOptions struct {
 	MinBackoff  time.Duration // first retry delay (default 2s)
 	MaxBackoff  time.Duration // cap (default 5m)
 	SendTimeout time.Duration // per attempt (default 2m)
-	// StopGrace is how long an attempt already in flight when Run's
-	// context ends may still take to get the channel's answer (default
-	// 2s; the daemon must stop within 5s). See sendContext.
-	StopGrace  time.Duration
-	AlarmAfter time.Duration // all channels failing this long: log errors (default 5m)
-	AlarmEvery time.Duration // repeat of that error (default 1m)
-	Logger     *slog.Logger  // default slog.Default()
+	StopGrace   time.Duration // an attempt in flight at stop may still take this long (default 2s; see sendContext)
+	AlarmAfter  time.Duration // all channels failing this long: log errors (default 5m)
+	AlarmEvery  time.Duration // repeat of that error (default 1m)
+	Logger      *slog.Logger  // default slog.Default()
 	// Clock decides when entries are due; it must be the store's clock,
 	// which stamps them (default clock.System()).
 	Clock clock.Clock
@@ -340,8 +337,8 @@ func (d *Dispatcher) Kick() {
 
 // Run delivers until ctx ends; no attempt starts after that, and one in
 // flight gets StopGrace to finish (recorded as delivered when it does),
-// after which it is cancelled and stays pending. Entries for channels no longer configured are dropped with a
-// warning. Run may be called once at a time; stop it (cancel ctx and wait
+// after which it is cancelled and stays pending. Entries for channels no
+// longer configured are dropped with a warning. Run may be called once at a time; stop it (cancel ctx and wait
 // for Run to return) before closing the store.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.mu.Lock()
@@ -621,14 +618,15 @@ func (d *Dispatcher) sendContext(ctx context.Context) (context.Context, context.
 	}
 }
 
-// logCut notes an attempt the stop cut after its grace: it is sent again at
-// the next start, and the destination may have had it already.
+// logCut notes an attempt in flight at stop that was not accepted (cut
+// after its grace, or failed meanwhile): it is sent again at the next
+// start, and the destination may have had it already.
 func (d *Dispatcher) logCut(channel string, id uint64, err error) {
 	attrs := []any{"channel", channel, "grace", d.opts.StopGrace, "err", err}
 	if id != 0 {
 		attrs = append(attrs, "outbox_id", id)
 	}
-	d.log.Warn("alert in flight at stop got no answer in time; it is sent again at the next start (the destination may see it twice)", attrs...)
+	d.log.Warn("alert in flight at stop not accepted within the grace; it is sent again at the next start (the destination may see it twice)", attrs...)
 }
 
 func (d *Dispatcher) observe(r Result) {

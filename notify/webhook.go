@@ -59,14 +59,13 @@ type Webhook struct {
 
 // webhookBody is the JSON document of the contract.
 type webhookBody struct {
-	Kind      Kind   `json:"kind"`
-	Level     Level  `json:"level"`
-	Repeat    int    `json:"repeat"`
-	Count     int    `json:"count,omitempty"`
-	More      int    `json:"more,omitempty"`
-	MessageID string `json:"message_id"`
-	// DedupKey is Alert.DeliveryID: the same on every send of this alert.
-	DedupKey   string   `json:"dedup_key"`
+	Kind       Kind     `json:"kind"`
+	Level      Level    `json:"level"`
+	Repeat     int      `json:"repeat"`
+	Count      int      `json:"count,omitempty"`
+	More       int      `json:"more,omitempty"`
+	MessageID  string   `json:"message_id"`
+	DedupKey   string   `json:"dedup_key"` // Alert.DeliveryID: the same on every send of this alert
 	From       string   `json:"from"`
 	FromName   string   `json:"from_name,omitempty"`
 	Rules      []string `json:"rules"`
