@@ -2,6 +2,8 @@ package notify
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -141,6 +143,17 @@ func (a Alert) DedupeKey() string {
 		k += "#r" + strconv.Itoa(a.Repeat)
 	}
 	return k
+}
+
+// DeliveryID is the alert's identity as its receivers see it: an opaque
+// digest of DedupeKey (no message content, no address), the same every
+// time this alert is sent (a retry, a resend after a restart) and
+// different for each repeat. It is the SMTP alert's Message-ID and the
+// webhook's dedup_key field and Idempotency-Key header, what Alertmanager
+// and PagerDuty-style receivers fold duplicates on.
+func (a Alert) DeliveryID() string {
+	sum := sha256.Sum256([]byte(a.DedupeKey()))
+	return hex.EncodeToString(sum[:12])
 }
 
 func (a Alert) normal() Alert {

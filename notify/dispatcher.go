@@ -98,6 +98,7 @@ type DispatcherOptions struct {
 	MinBackoff  time.Duration // first retry delay (default 2s)
 	MaxBackoff  time.Duration // cap (default 5m)
 	SendTimeout time.Duration // per attempt (default 2m)
+	StopGrace   time.Duration // an attempt in flight at stop may still take this long (default 2s; see sendContext)
 	AlarmAfter  time.Duration // all channels failing this long: log errors (default 5m)
 	AlarmEvery  time.Duration // repeat of that error (default 1m)
 	Logger      *slog.Logger  // default slog.Default()
@@ -121,6 +122,9 @@ func (o DispatcherOptions) withDefaults() DispatcherOptions {
 	}
 	if o.SendTimeout <= 0 {
 		o.SendTimeout = 2 * time.Minute
+	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = 2 * time.Second
 	}
 	if o.AlarmAfter <= 0 {
 		o.AlarmAfter = 5 * time.Minute
@@ -331,9 +335,10 @@ func (d *Dispatcher) Kick() {
 	}
 }
 
-// Run delivers until ctx ends; an attempt in flight is cancelled and stays
-// pending. Entries for channels no longer configured are dropped with a
-// warning. Run may be called once at a time; stop it (cancel ctx and wait
+// Run delivers until ctx ends; no attempt starts after that, and one in
+// flight gets StopGrace to finish (recorded as delivered when it does),
+// after which it is cancelled and stays pending. Entries for channels no
+// longer configured are dropped with a warning. Run may be called once at a time; stop it (cancel ctx and wait
 // for Run to return) before closing the store.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.mu.Lock()
@@ -520,13 +525,14 @@ func (d *Dispatcher) attempt(ctx context.Context, w *worker, it due) (ok bool, r
 		}
 		return true, time.Time{}
 	}
-	sctx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
+	sctx, cancel := d.sendContext(ctx)
 	start := d.opts.Clock.Now()
 	err := w.ch.Send(sctx, a)
 	cancel()
 	at := d.opts.Clock.Now()
 	if err != nil && ctx.Err() != nil {
 		// Shutting down: not the channel's fault; retried at next start.
+		d.logCut(name, e.ID, err)
 		return false, time.Time{}
 	}
 	res := Result{Channel: name, Group: w.group, Key: e.Key, Attempt: e.Attempts + 1, Err: err, Duration: at.Sub(start)}
@@ -585,6 +591,42 @@ func (d *Dispatcher) attempt(ctx context.Context, w *worker, it due) (ok bool, r
 	d.log.Warn("alert delivery failed, will retry", "channel", name, "outbox_id", e.ID, "attempt", res.Attempt, "retry_in", delay.Round(time.Millisecond), "err", err)
 	d.observe(res)
 	return false, at.Add(delay)
+}
+
+// sendContext is the context of one attempt: it ends SendTimeout after
+// the attempt starts, or StopGrace after ctx ends (the stop has begun),
+// whichever comes first. A stop does not cut an attempt at once: the
+// destination may already hold the alert (a webhook's body read, an SMTP
+// message's final dot sent) with only its answer still on the way. Cut
+// there, the attempt stays pending and the next start sends the same alert
+// again: a second page for one emergency.
+func (d *Dispatcher) sendContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.SendTimeout)
+	grace := d.opts.StopGrace
+	stopWatch := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-sctx.Done():
+		}
+	})
+	return sctx, func() {
+		stopWatch()
+		cancel()
+	}
+}
+
+// logCut notes an attempt in flight at stop that was not accepted (cut
+// after its grace, or failed meanwhile): it is sent again at the next
+// start, and the destination may have had it already.
+func (d *Dispatcher) logCut(channel string, id uint64, err error) {
+	attrs := []any{"channel", channel, "grace", d.opts.StopGrace, "err", err}
+	if id != 0 {
+		attrs = append(attrs, "outbox_id", id)
+	}
+	d.log.Warn("alert in flight at stop not accepted within the grace; it is sent again at the next start (the destination may see it twice)", attrs...)
 }
 
 func (d *Dispatcher) observe(r Result) {
@@ -894,11 +936,12 @@ func (d *Dispatcher) drainMemory(ctx context.Context, w *worker) (next time.Time
 			d.dropMemory(w, e)
 			continue
 		}
-		sctx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
+		sctx, cancel := d.sendContext(ctx)
 		err := w.ch.Send(sctx, e.a)
 		cancel()
 		at := d.opts.Clock.Now()
 		if err != nil && ctx.Err() != nil {
+			d.logCut(name, 0, err)
 			return next, true
 		}
 		res := Result{Channel: name, Group: w.group, Key: e.key, Attempt: e.attempts + 1, Err: err, Duration: at.Sub(now)}

@@ -3,9 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -358,7 +356,7 @@ func (c *SMTP) Message(a Alert) ([]byte, error) {
 	h.SetSubject(a.Title())
 	// Each repeat is a message of its own: a receiver that drops a second
 	// copy of a Message-ID must not drop the repeat.
-	h.SetMessageID(alertMessageID(a.DedupeKey(), c.from.Address))
+	h.SetMessageID(alertMessageID(a.DeliveryID(), c.from.Address))
 	h.Set("X-Boundary-Kind", "alert")
 	h.Set("X-Boundary-Level", string(a.Level))
 	h.Set("Auto-Submitted", "auto-generated")
@@ -386,11 +384,11 @@ func (c *SMTP) Message(a Alert) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func alertMessageID(key, from string) string {
-	sum := sha256.Sum256([]byte(key))
+// alertMessageID is the Message-ID of the alert whose DeliveryID is id.
+func alertMessageID(id, from string) string {
 	domain := "boundaryd.invalid"
 	if i := strings.LastIndexByte(from, '@'); i >= 0 && i+1 < len(from) {
 		domain = from[i+1:]
 	}
-	return "alert." + hex.EncodeToString(sum[:12]) + "@" + domain
+	return "alert." + id + "@" + domain
 }

@@ -65,6 +65,7 @@ type webhookBody struct {
 	Count      int      `json:"count,omitempty"`
 	More       int      `json:"more,omitempty"`
 	MessageID  string   `json:"message_id"`
+	DedupKey   string   `json:"dedup_key"` // Alert.DeliveryID: the same on every send of this alert
 	From       string   `json:"from"`
 	FromName   string   `json:"from_name,omitempty"`
 	Rules      []string `json:"rules"`
@@ -167,6 +168,7 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 			Count:      folded(a.Count),
 			More:       a.More,
 			MessageID:  a.MessageID,
+			DedupKey:   a.DeliveryID(),
 			From:       a.FromAddr,
 			FromName:   a.FromName,
 			Rules:      nonNil(a.Rules),
@@ -188,6 +190,9 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", "boundaryd")
+	// The same on every send of this alert (a retry, a resend after a
+	// restart), so a receiver can drop a second copy.
+	req.Header.Set("Idempotency-Key", a.DeliveryID())
 	if w.cfg.Format == FormatNtfy {
 		req.Header.Set("Title", headerText(a.Title()))
 		req.Header.Set("Priority", ntfyPriority(a.Level))
