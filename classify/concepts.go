@@ -131,9 +131,12 @@ func (lx *lexicon) judge(h *conceptHit, d *conceptDef, inf informational, shield
 		}
 	}
 	severe := d.severe || shielded
-	h.reason, h.trigger = f.context().suppression(h.start, h.end, d.langs, negatable, false, severe)
+	// The term's own language decides which context words apply: an English term is not cancelled by a
+	// French word that happens to be spelt like an English one ("these", "journal").
+	langs := lx.termLang[h.term] & d.langs
+	h.reason, h.trigger = f.context().suppression(h.start, h.end, langs, negatable, false, severe)
 	if h.reason == "" && d.ending && !severe {
-		if e, ok := f.ending(d.langs); ok {
+		if e, ok := f.ending(langs); ok {
 			h.reason, h.trigger = ReasonEnding, e.src
 		}
 	}
@@ -146,6 +149,8 @@ func (lx *lexicon) markInformational(ev *evidence) {
 	for i := range ev.hits {
 		h := &ev.hits[i]
 		switch {
+		case lx.informative.has(int(h.concept)) && lx.refused(h):
+			// "I didn't want to call 999": the writer refusing help is no awareness material.
 		case lx.informative.has(int(h.concept)):
 			h.field.informHits = append(h.field.informHits, h)
 			if h.concept == lx.homework && homework == "" {
@@ -162,6 +167,17 @@ func (lx *lexicon) markInformational(ev *evidence) {
 			ev.hits[i].field.homework = homework
 		}
 	}
+}
+
+// refused reports an awareness marker (a crisis line, the emergency number) that the writer negates in their
+// own clause: "I didn't want to call 999", "je voulais pas appeler le 15" speak of the writer's danger, not of a
+// leaflet's advice.
+func (lx *lexicon) refused(h *conceptHit) bool {
+	if lx.concepts[h.concept].name != "benign.awareness" {
+		return false
+	}
+	f := h.field
+	return f.context().negation(h.start, h.end, lx.termLang[h.term]) != "" && f.selfInClause(h.start)
 }
 
 // informAt returns the informational marker governing token i (one in its segment: the sentence up to a
@@ -305,8 +321,24 @@ func (f *fieldText) selfInClause(i int) bool {
 	return false
 }
 
-// ending returns the field's benign-ending marker for the languages, looked up once per field.
+// ending returns a benign-ending marker for the languages in the field or in another field of the message: a
+// move named in the subject explains a farewell in the body, and the other way round.
 func (f *fieldText) ending(langs uint8) (ctxHit, bool) {
+	if h, ok := f.ownEnding(langs); ok {
+		return h, true
+	}
+	for _, p := range f.peers {
+		if p != f && len(p.toks) > 0 {
+			if h, ok := p.ownEnding(langs); ok {
+				return h, true
+			}
+		}
+	}
+	return ctxHit{}, false
+}
+
+// ownEnding returns the field's own benign-ending marker for the languages, looked up once per field.
+func (f *fieldText) ownEnding(langs uint8) (ctxHit, bool) {
 	if !f.endingDone {
 		f.endingDone = true
 		for _, l := range []uint8{langEN, langFR} {
