@@ -1,5 +1,7 @@
 package classify
 
+import "strings"
+
 // Stage tokens -> concepts: every concept term of every language is found in one pass over a field's tokens,
 // then each occurrence is judged in its own context (quoted history, signature, bulk mail, negation, past,
 // resolved, topic, a benign ending). Role concepts (the writer, a child, another person) and benign markers are
@@ -177,7 +179,28 @@ func (lx *lexicon) refused(h *conceptHit) bool {
 		return false
 	}
 	f := h.field
-	return f.context().negation(h.start, h.end, lx.termLang[h.term]) != "" && f.selfInClause(h.start)
+	return f.context().negation(h.start, h.end, lx.termLang[h.term]) != "" && !f.clauseHas(h.start, addressWords)
+}
+
+// addressWords speak to the reader or of anyone: awareness material's "if you don't feel safe, call...".
+var addressWords = map[string]bool{"you": true, "your": true, "u": true, "ur": true, "someone": true, "somebody": true,
+	"anyone": true, "vous": true, "votre": true, "tu": true, "ton": true, "ta": true, "quelqu": true, "quelqu'un": true}
+
+// clauseHas reports whether the clause of token i has one of the words, looking at most maxScan tokens each way.
+func (f *fieldText) clauseHas(i int, words map[string]bool) bool {
+	fc := f.context()
+	c := fc.clause[i]
+	for j := i; j >= 0 && j > i-maxScan && fc.clause[j] == c; j-- {
+		if words[f.toks[j].key] {
+			return true
+		}
+	}
+	for j := i + 1; j < len(f.toks) && j < i+maxScan && fc.clause[j] == c; j++ {
+		if words[f.toks[j].key] {
+			return true
+		}
+	}
+	return false
 }
 
 // informAt returns the informational marker governing token i (one in its segment: the sentence up to a
@@ -198,11 +221,49 @@ func (f *fieldText) informAt(i int) string {
 	if w := f.inform[fc.segment[i]]; w != "" {
 		return w
 	}
+	if w := f.informListAt(i); w != "" {
+		return w
+	}
 	// Therapy homework quotes old thoughts: "Automatic thought: 'I want to die'" is a thought written down.
 	if f.homework != "" && f.inQuotes(i) {
 		return f.homework
 	}
 	return ""
+}
+
+// maxListBack bounds how far back, in tokens, a list of awareness material is followed.
+const maxListBack = 200
+
+// informListAt returns the informational marker that heads the impersonal sentences token i belongs to: awareness
+// material goes on past its first sentence ("Warning signs: talking about being a burden. Giving away
+// possessions.") for as long as nobody in it speaks of themselves and the paragraph goes on. A sentence with
+// the writer in it ("I have given away my things") is the writer's own.
+func (f *fieldText) informListAt(i int) string {
+	if len(f.inform) == 0 {
+		return ""
+	}
+	fc := f.context()
+	for j := i; j < len(f.toks) && j < i+maxScan && fc.sentence[j] == fc.sentence[i]; j++ {
+		if firstPersonWords[f.toks[j].key] || objectWords[f.toks[j].key] {
+			return ""
+		}
+	}
+	for j := i - 1; j >= 0 && j >= i-maxListBack; j-- {
+		k := f.toks[j].key
+		if firstPersonWords[k] || objectWords[k] || f.paragraphAfter(j) {
+			return ""
+		}
+		if w := f.inform[fc.segment[j]]; w != "" {
+			return w
+		}
+	}
+	return ""
+}
+
+// paragraphAfter reports a blank line between token j and the next one.
+func (f *fieldText) paragraphAfter(j int) bool {
+	a, b := f.toks[j].end, f.toks[j+1].start
+	return a < b && b <= len(f.text) && strings.Count(f.text[a:b], "\n") >= 2
 }
 
 // inQuotes reports whether token i lies between quotation marks (“ ” « » " " and ' ' around words).
