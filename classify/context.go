@@ -169,6 +169,13 @@ func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
 		}
 		return true
 	})
+	// A contrast word inside a past marker ("two years ago today") is part of the date, not a turn.
+	inPast := make([]bool, n)
+	for _, h := range fc.hits[kPast] {
+		for i := h.start + 1; i < h.end && i < n; i++ {
+			inPast[i] = true
+		}
+	}
 	var c, s, sent int32
 	for i := range toks {
 		if i > 0 {
@@ -180,7 +187,7 @@ func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
 			if toks[i].brk == brkSentence {
 				sent++
 				s++
-			} else if termStart[i]&2 != 0 {
+			} else if termStart[i]&2 != 0 && !inPast[i] {
 				s++
 			}
 		}

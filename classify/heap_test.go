@@ -6,9 +6,9 @@ import (
 )
 
 // maxRulesHeap is the heap the compiled engine may hold: the phrase rules, the context lexicons, the concept
-// lexicons and the frames. The goal is 2 MB; this ceiling (v2: 4 MB, v3: 3.07 MB) guards against growth until the compact program
-// representation lands.
-const maxRulesHeap = 13 << 18 // 3.25 MB
+// lexicons and the frames. The goal is 2 MB; this ceiling (v2: 4 MB, v3: 3.07 MB, v4 English lexicons: 3.32 MB) guards against
+// growth until the compact program representation lands.
+const maxRulesHeap = 14 << 18 // 3.5 MB
 
 // TestCompiledHeap measures the live heap of a freshly compiled engine (rules, context and concept lexicons,
 // frames) and fails above the ceiling.
