@@ -9,7 +9,10 @@ import "testing"
 // not to be left behind with a means and a day. Traps: a trip or a move announced with "by the time you read
 // this" (the move in the other field), a will made for a new baby, a friend's ideation months ago now in care,
 // anger told as a near miss, a forwarded list of warning signs, and a farewell whose thanks an English word
-// spelt like a French one must not cancel.
+// spelt like a French one must not cancel. The second half of each list: the same classes written again in other
+// words (gas unlit and the door sealed, a cord on a door and a bed stood on, a weapon taken to someone's work, a
+// flatmate who will not wake among empty packets...) and traps built on the same words (the express that makes
+// one late, the commute that "kills", a will, thanks and a goodbye with a move, "you did your best" at Christmas).
 func TestV4EnglishShapes(t *testing.T) {
 	c := newTestClassifier(t)
 	em := []struct{ subject, body string }{
@@ -21,6 +24,26 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "this is what i have been saving. tonight when she is on nights"},
 		{"", "I've got the crowbar in the van. I know when he finishes his shift and I'm doing it tomorrow."},
 		{"", "I won't leave the girls behind with him. The tablets are in my bag and on Friday it ends for all of us."},
+		{"", "I'm sat in the car at the top of the quarry road. Nobody comes up here after dark. Thanks for putting up with me."},
+		{"", "turned the gas on in the kitchen and didnt light it. towels under the door. sorry"},
+		{"", "the van's in the lock-up with the engine running and I'm in it"},
+		{"", "got the dressing gown cord round the top of the wardrobe door. standing on the bed. bye"},
+		{"", "the express doesn't stop at our station, it comes through at 9:15. I'll be on the platform."},
+		{"", "I walked out to the end of the harbour wall. The tide's in and it's freezing. Not coming back."},
+		{"", "Dad left the house with his shotgun an hour ago and said to tell mum sorry. He's not answering."},
+		{"", "My flatmate is on the bathroom floor and won't wake up, there are empty packets of sertraline everywhere"},
+		{"", "I swallowed a load of my mum's tramadol about twenty minutes ago and I feel really drowsy"},
+		{"", "cut myself with a razor blade, it's really deep and the bleeding won't stop, I'm scared"},
+		{"", "smashed a bottle and used it on my leg, it won't stop bleeding and it's all over the bathroom"},
+		{"", "I've put every pill I own in a bowl. When the kids are at their dad's on Saturday I'm taking the lot."},
+		{"", "my husband keeps saying our son is possessed and tonight he's going to drive the devil out of him in the bath"},
+		{"", "I've left the dog with my sister and written to everyone. The car's full of fuel and I'm heading to the cliffs tomorrow morning."},
+		{"", "He says if I leave him he'll kill me and the kids. He's got a knife and he's outside the door now."},
+		{"", "Going to Ben's work tomorrow with my brother's crossbow. He won't humiliate me again."},
+		{"", "ive been saving my insulin pens for weeks. tonight i'm doing all of them at once"},
+		{"", "you did everything you could. please don't blame yourself for what happens tonight"},
+		{"", "By the time you read this I'll be gone. The house keys are with next door."},
+		{"", "I'm on the roof of the multistorey. It's really high. I'm sorry."},
 	}
 	be := []struct{ subject, body string }{
 		{"By the time you read this", "...we'll be in the air on the way to Lisbon! Sorry to miss two sessions."},
@@ -30,6 +53,16 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "my brother went on about money again and honestly I could have strangled him with the tea towel, but I walked away. progress!"},
 		{"Fwd: useful", "Worth a read.\n\nSigns someone may be struggling: talking about being a burden. Giving away belongings. Saying goodbye. Researching methods.\n\nIf you are worried about someone, call a helpline."},
 		{"", "These months with you have been a gift. Thank you for everything, I'm moving to Leeds for the new job in January."},
+		{"", "I'm sat in the car at the top of the hill watching the sunset, feeling much calmer after our session."},
+		{"", "turned the gas off at the mains before the engineer came to fix the boiler, what a day"},
+		{"", "the express doesn't stop at our station so I'll be late on Thursday, sorry!"},
+		{"", "My mum's tramadol prescription ran out so I'm collecting it for her tomorrow."},
+		{"", "Thanks for everything this year, you did your best with a stubborn client! Have a lovely Christmas, see you in January."},
+		{"", "We went to the cliffs on holiday and walked to the edge to see the puffins. Gorgeous."},
+		{"", "My son got his first rifle licence for the shooting club, he is so proud, shooting season starts Saturday."},
+		{"", "The commute is literally killing me, two hours each way. Can we move to video?"},
+		{"", "Finished my will with the solicitor and I feel like an adult at last, lol."},
+		{"", "I'm moving to Glasgow next month so this will be our last session. Thank you for everything, goodbye!"},
 	}
 	for i, m := range em {
 		if r := c.Classify(rawMail(m.subject, m.body)); r.Level != LevelPage {
