@@ -60,6 +60,11 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "wrote my goodbye letters last night. i'm going to the railway this evening."},
 		{"", "I've stopped eating and drinking for 4 days, I'm going to keep going until it's over."},
 		{"tonight", "pills, the lot"},
+		{"", "i dont want to be here anymore. ive got the pills out on the bed"},
+		{"", "nobody would even notice if i was gone. the rope is in the boot of my car"},
+		{"", "I'm writing from the hospital car park. I've got my insulin and I'm going to use all of it."},
+		{"", "hes punching the door and screaming hes going to kill me, me and the kids are locked in the bathroom"},
+		{"", "I'm sorry. I couldn't wait. I took everything in the cupboard."},
 	}
 	be := []struct{ subject, body string }{
 		{"By the time you read this", "...we'll be in the air on the way to Lisbon! Sorry to miss two sessions."},
@@ -91,6 +96,26 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "I had a dream last night that I jumped off a bridge and woke up terrified. Is that normal?"},
 		{"", "My brother had a bad crash on his bike last night and he's in hospital with stitches, but he'll be ok."},
 		{"", "We're taking the kids to the lake this weekend, nobody around, perfect for a swim."},
+		{"", "I'm dying to see the new Bond film, it's meant to be killer."},
+		{"", "Work is a war zone, my manager will murder me if I miss another deadline haha"},
+		{"", "We had a fire drill at work today and I froze, it reminded me of the panic attacks."},
+		{"", "I bought rope and a harness for the climbing wall, starting lessons next week!"},
+		{"", "The vet gave us tablets for the cat, she hates taking them, it's a battle every night."},
+		{"", "Thank you for all your help these last two years. I feel ready to finish our sessions at the end of the month."},
+		{"", "I'm in the car outside the clinic, running ten minutes late, sorry!"},
+		{"", "My grandad passed away peacefully last night, the funeral is next Friday so I'll miss our session."},
+		{"", "My homework: list of thoughts from last week - 'I'm a burden', 'nobody would miss me'. I challenged both."},
+		{"", "Can we talk about my son? He's been self-harming in the past but he's seeing CAMHS and doing better now."},
+		{"", "I used to cut when I was 15. I haven't for ten years and I'm proud of that."},
+		{"", "I left my keys and wallet on the table at the cafe, what an idiot, got them back though."},
+		{"", "I gave away loads of clothes to charity today, decluttering before the move."},
+		{"", "My partner and I are going to the coast this weekend, just the two of us, finally some peace."},
+		{"", "Reading a novel where the character jumps from a bridge, it hit close to home but I'm ok."},
+		{"", "I wrote a letter to my late dad as part of grief work, and left it at his grave. It helped."},
+		{"", "The kids are at their dad's this weekend so I'll have the house to myself, planning a bath and a film."},
+		{"", "I took two paracetamol for my headache and went to bed early."},
+		{"", "Sorry for the late reply, my phone died and I've been away. Back now, see you Thursday."},
+		{"", "Our neighbour's son was arrested for threatening someone with a knife, it's been all over the street."},
 	}
 	for i, m := range em {
 		if r := c.Classify(rawMail(m.subject, m.body)); r.Level != LevelPage {
