@@ -65,6 +65,7 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "I'm writing from the hospital car park. I've got my insulin and I'm going to use all of it."},
 		{"", "hes punching the door and screaming hes going to kill me, me and the kids are locked in the bathroom"},
 		{"", "I'm sorry. I couldn't wait. I took everything in the cupboard."},
+		{"", "I know she finishes her shift at 10 on Fridays and the hammer is already in my gym bag."},
 	}
 	be := []struct{ subject, body string }{
 		{"By the time you read this", "...we'll be in the air on the way to Lisbon! Sorry to miss two sessions."},
