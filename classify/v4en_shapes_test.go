@@ -66,6 +66,16 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "hes punching the door and screaming hes going to kill me, me and the kids are locked in the bathroom"},
 		{"", "I'm sorry. I couldn't wait. I took everything in the cupboard."},
 		{"", "I know she finishes her shift at 10 on Fridays and the hammer is already in my gym bag."},
+		{"", "My wife left a note saying sorry and took the car, her antidepressants are gone. Police are looking."},
+		{"", "My daughter says the TV is telling her to hurt her baby, she's alone with him now."},
+		{"", "my friend just sent me a pic of a noose and said tonight. I can't get hold of her"},
+		{"", "ive taken loads of my pills with vodka. i feel weird. dont tell anyone"},
+		{"", "wana die. got mums tablets. she's at work till 6"},
+		{"", "im going to jump off the car park roof at 8 tonight"},
+		{"", "he's got the kids in the car and says he'll drive into the canal"},
+		{"", "I can hear the voices telling me to set fire to the flat, I've got the lighter fluid"},
+		{"", "The bleeding won't stop and I feel faint. I did it with a kitchen knife."},
+		{"", "My dad texted that he's at the cliffs and it's time. His phone is off now."},
 	}
 	be := []struct{ subject, body string }{
 		{"By the time you read this", "...we'll be in the air on the way to Lisbon! Sorry to miss two sessions."},
@@ -117,6 +127,14 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "I took two paracetamol for my headache and went to bed early."},
 		{"", "Sorry for the late reply, my phone died and I've been away. Back now, see you Thursday."},
 		{"", "Our neighbour's son was arrested for threatening someone with a knife, it's been all over the street."},
+		{"", "My friend tried to take her own life years ago; she's now a nurse. Her story inspires me."},
+		{"", "I'm writing a short story for my class about a man on a bridge who changes his mind."},
+		{"", "Just finished Breaking Bad, the ending killed me. Anyway, see you Wednesday!"},
+		{"", "Had my flu jab and my arm is killing me lol"},
+		{"", "I'm off to the range with my dad this weekend to shoot clays, first time!"},
+		{"", "Please can you send the letter for my GP about the new medication? I have the pills now and start tomorrow."},
+		{"", "My cat knocked a glass off the table and I cut my finger picking it up, bled a bit but fine."},
+		{"", "Our kitchen is finally finished. I'm sitting on the floor with a cup of tea enjoying the quiet."},
 	}
 	for i, m := range em {
 		if r := c.Classify(rawMail(m.subject, m.body)); r.Level != LevelPage {
