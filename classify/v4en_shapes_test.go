@@ -76,6 +76,18 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "I can hear the voices telling me to set fire to the flat, I've got the lighter fluid"},
 		{"", "The bleeding won't stop and I feel faint. I did it with a kitchen knife."},
 		{"", "My dad texted that he's at the cliffs and it's time. His phone is off now."},
+		{"", "cant do this anymore. took the whole packet of co-codamol an hr ago"},
+		{"", "i'm at beachy head. it's windy. tell my girls i love them"},
+		{"", "I'm writing this from the bathroom floor. I've cut my wrists and I'm bleeding a lot."},
+		{"", "I have a plan and the means. It will be this weekend. I'm telling you because I promised I would."},
+		{"", "my ex is outside with a bat smashing the car, the kids are screaming, please call someone"},
+		{"", "I'm in the woods with a rope. This is the last message you'll get from me."},
+		{"", "if i cant see my kids then nobody will. i know where she takes them on saturdays"},
+		{"", "dont be sad when u hear. u were the best. gonna go to sleep for good tonight"},
+		{"", "I have 60 amitriptyline and a bottle of gin. It's time."},
+		{"", "I keep thinking the only way out is the train line behind my house. I've been standing by the fence for an hour."},
+		{"", "Helen, my brother just phoned saying he's taken all his lithium, he's slurring and won't say where he is"},
+		{"", "ive locked the door and got the knife. im not coming out"},
 	}
 	be := []struct{ subject, body string }{
 		{"By the time you read this", "...we'll be in the air on the way to Lisbon! Sorry to miss two sessions."},
@@ -159,6 +171,12 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "Driving up to Scotland tomorrow to scatter dad's ashes at his favourite loch. It'll be emotional."},
 		{"", "The baby finally sleeps through the night! I could cry with relief."},
 		{"", "I threw my old razor blades away today, it's been a year since I last self-harmed."},
+		{"", "Honestly if I have to sit through one more meeting about meetings I'll jump out the window lol"},
+		{"", "Brexit was the end of it for me, I'm done talking politics with my dad."},
+		{"", "Tonight is the night! Finally going to tell my boss I'm quitting. Wish me luck."},
+		{"", "I'm at the beach with the kids, they're building sandcastles and I'm so happy."},
+		{"", "I wrote down all my passwords for my wife in case anything happens, my accountant told me to."},
+		{"", "Don't worry about me this week, I'm on a yoga retreat with no signal. Back Monday."},
 	}
 	for i, m := range em {
 		if r := c.Classify(rawMail(m.subject, m.body)); r.Level != LevelPage {
