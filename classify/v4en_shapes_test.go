@@ -195,6 +195,22 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "Took the handbrake off and the car rolled into the hedge, so embarrassing, nobody hurt."},
 		{"", "We've got everything ready for the party tonight, the kids are so excited."},
 		{"", "I went too deep into the rabbit hole of reading about my diagnosis last night."},
+		{"", "I'm on the bridge club committee now, our first tournament is tonight!"},
+		{"", "Could you write to my GP? My pills ran out and the pharmacy needs a new prescription before Friday."},
+		{"", "I said goodbye to my old house today, the new owners move in tomorrow. Weird feeling."},
+		{"", "I'm running a charity abseil off the cathedral tower on Saturday, please sponsor me!"},
+		{"", "My son wants a BB gun for his birthday. Is that a bad idea given his anger issues?"},
+		{"", "We watched Titanic last night and I cried when Jack slipped into the water."},
+		{"", "The cat brought a dead mouse in and left it on my pillow. Charming."},
+		{"", "I want to disappear under a duvet for the whole weekend, this week has been so much."},
+		{"", "My nan's funeral was today. We read her letters and laughed and cried. Thank you for helping me get through it."},
+		{"", "Deadline tonight, I'm going to finish it if it kills me, then sleep for a week."},
+		{"", "I've been tapering off the sertraline like the doctor said, down to 50mg. Feeling ok."},
+		{"", "I'm collecting my medication from the pharmacy after work, can we do 6pm instead?"},
+		{"", "Tonight I'm finally ending things with Mark. I've thought it through and I'm sure."},
+		{"", "I'm sorry for everything I said last session, I was rude. Can we start again on Tuesday?"},
+		{"", "Nobody will be home on Friday so I'm going to blast music and clean the whole flat."},
+		{"", "I'm at the station waiting for the train home, the platform is packed. Running late, sorry."},
 	}
 	for i, m := range em {
 		if r := c.Classify(rawMail(m.subject, m.body)); r.Level != LevelPage {
