@@ -88,6 +88,12 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "I keep thinking the only way out is the train line behind my house. I've been standing by the fence for an hour."},
 		{"", "Helen, my brother just phoned saying he's taken all his lithium, he's slurring and won't say where he is"},
 		{"", "ive locked the door and got the knife. im not coming out"},
+		{"", "Hi, could you resend the November invoice? Also I won't need Thursday, or any session after. The rope's up in the garage and I'm going out there after this. Thanks for everything."},
+		{"", "Re: appointment. yes 3pm is fine. actually no. i took 40 of my tablets an hour ago and i can't feel my legs"},
+		{"", "Hope you had a good weekend. I've decided tonight is when I jump from the car park. I'm sorry."},
+		{"", "Sorry to email late. I've swallowed a bottle of bleach. It burns."},
+		{"", "Please pass this on to Dr Ahmed: my husband has a gun to his head in the bedroom and won't come out"},
+		{"", "I've put the baby in the car and I'm going to drive us both off the pier"},
 	}
 	be := []struct{ subject, body string }{
 		{"By the time you read this", "...we'll be in the air on the way to Lisbon! Sorry to miss two sessions."},
@@ -211,6 +217,11 @@ func TestV4EnglishShapes(t *testing.T) {
 		{"", "I'm sorry for everything I said last session, I was rude. Can we start again on Tuesday?"},
 		{"", "Nobody will be home on Friday so I'm going to blast music and clean the whole flat."},
 		{"", "I'm at the station waiting for the train home, the platform is packed. Running late, sorry."},
+		{"", "Could you resend the November invoice? Also the rope swing we put up in the garden has been a hit with the kids."},
+		{"", "Re: appointment. yes 3pm is fine. I took my tablets this morning and feel much better already."},
+		{"", "Hope you had a good weekend. I've decided to jump at the chance of a new flat! Moving in next month."},
+		{"", "Sorry to email late. I cleaned the bathroom with bleach and the smell gave me a headache."},
+		{"", "I've put the baby in the car seat for the first time, terrifying! Driving to my mum's."},
 	}
 	for i, m := range em {
 		if r := c.Classify(rawMail(m.subject, m.body)); r.Level != LevelPage {
