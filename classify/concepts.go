@@ -17,6 +17,10 @@ type conceptHit struct {
 	sent    int32 // message-wide sentence number
 	reason  Reason
 	trigger string
+	// refusable: an awareness marker, which the writer may be refusing ("I didn't want to call 999"); judged
+	// on first use of the markers, in the term's language lang.
+	refusable bool
+	lang      uint8
 }
 
 func (h *conceptHit) live() bool { return h.reason == "" }
@@ -151,9 +155,8 @@ func (lx *lexicon) markInformational(ev *evidence) {
 	for i := range ev.hits {
 		h := &ev.hits[i]
 		switch {
-		case lx.informative.has(int(h.concept)) && lx.refused(h):
-			// "I didn't want to call 999": the writer refusing help is no awareness material.
 		case lx.informative.has(int(h.concept)):
+			h.refusable, h.lang = lx.concepts[h.concept].name == "benign.awareness", lx.termLang[h.term]
 			h.field.informHits = append(h.field.informHits, h)
 			if h.concept == lx.homework && homework == "" {
 				homework = wordsOf(h)
@@ -171,15 +174,11 @@ func (lx *lexicon) markInformational(ev *evidence) {
 	}
 }
 
-// refused reports an awareness marker (a crisis line, the emergency number) that the writer negates in their
-// own clause: "I didn't want to call 999", "je voulais pas appeler le 15" speak of the writer's danger, not of a
-// leaflet's advice.
-func (lx *lexicon) refused(h *conceptHit) bool {
-	if lx.concepts[h.concept].name != "benign.awareness" {
-		return false
-	}
-	f := h.field
-	return f.context().negation(h.start, h.end, lx.termLang[h.term]) != "" && !f.clauseHas(h.start, addressWords)
+// refused reports an awareness marker (a crisis line, the emergency number) that the writer negates in a clause
+// not addressed to the reader: "I didn't want to call 999", "je voulais pas appeler le 15" speak of the writer's
+// danger, not of a leaflet's advice.
+func (f *fieldText) refused(h *conceptHit) bool {
+	return h.refusable && f.context().negation(h.start, h.end, h.lang) != "" && !f.clauseHas(h.start, addressWords)
 }
 
 // addressWords speak to the reader or of anyone: awareness material's "if you don't feel safe, call...".
@@ -213,6 +212,9 @@ func (f *fieldText) informAt(i int) string {
 	if f.inform == nil {
 		f.inform = map[int32]string{}
 		for _, h := range f.informHits {
+			if f.refused(h) {
+				continue // "I didn't want to call 999": the writer refusing help is no awareness material
+			}
 			if seg := fc.segment[h.start]; f.inform[seg] == "" {
 				f.inform[seg] = wordsOf(h)
 			}
