@@ -1,5 +1,7 @@
 package classify
 
+import "strings"
+
 // Stage tokens -> concepts: every concept term of every language is found in one pass over a field's tokens,
 // then each occurrence is judged in its own context (quoted history, signature, bulk mail, negation, past,
 // resolved, topic, a benign ending). Role concepts (the writer, a child, another person) and benign markers are
@@ -15,6 +17,10 @@ type conceptHit struct {
 	sent    int32 // message-wide sentence number
 	reason  Reason
 	trigger string
+	// refusable: an awareness marker, which the writer may be refusing ("I didn't want to call 999"); judged
+	// on first use of the markers, in the term's language lang.
+	refusable bool
+	lang      uint8
 }
 
 func (h *conceptHit) live() bool { return h.reason == "" }
@@ -131,9 +137,12 @@ func (lx *lexicon) judge(h *conceptHit, d *conceptDef, inf informational, shield
 		}
 	}
 	severe := d.severe || shielded
-	h.reason, h.trigger = f.context().suppression(h.start, h.end, d.langs, negatable, false, severe)
+	// The term's own language decides which context words apply: an English term is not cancelled by a
+	// French word that happens to be spelt like an English one ("these", "journal").
+	langs := lx.termLang[h.term] & d.langs
+	h.reason, h.trigger = f.context().suppression(h.start, h.end, langs, negatable, false, severe)
 	if h.reason == "" && d.ending && !severe {
-		if e, ok := f.ending(d.langs); ok {
+		if e, ok := f.ending(langs); ok {
 			h.reason, h.trigger = ReasonEnding, e.src
 		}
 	}
@@ -147,6 +156,7 @@ func (lx *lexicon) markInformational(ev *evidence) {
 		h := &ev.hits[i]
 		switch {
 		case lx.informative.has(int(h.concept)):
+			h.refusable, h.lang = lx.concepts[h.concept].name == "benign.awareness", lx.termLang[h.term]
 			h.field.informHits = append(h.field.informHits, h)
 			if h.concept == lx.homework && homework == "" {
 				homework = wordsOf(h)
@@ -164,6 +174,34 @@ func (lx *lexicon) markInformational(ev *evidence) {
 	}
 }
 
+// refused reports an awareness marker (a crisis line, the emergency number) that the writer negates in a clause
+// not addressed to the reader: "I didn't want to call 999", "je voulais pas appeler le 15" speak of the writer's
+// danger, not of a leaflet's advice.
+func (f *fieldText) refused(h *conceptHit) bool {
+	return h.refusable && f.context().negation(h.start, h.end, h.lang) != "" && !f.clauseHas(h.start, addressWords)
+}
+
+// addressWords speak to the reader or of anyone: awareness material's "if you don't feel safe, call...".
+var addressWords = map[string]bool{"you": true, "your": true, "u": true, "ur": true, "someone": true, "somebody": true,
+	"anyone": true, "vous": true, "votre": true, "tu": true, "ton": true, "ta": true, "quelqu": true, "quelqu'un": true}
+
+// clauseHas reports whether the clause of token i has one of the words, looking at most maxScan tokens each way.
+func (f *fieldText) clauseHas(i int, words map[string]bool) bool {
+	fc := f.context()
+	c := fc.clause[i]
+	for j := i; j >= 0 && j > i-maxScan && fc.clause[j] == c; j-- {
+		if words[f.toks[j].key] {
+			return true
+		}
+	}
+	for j := i + 1; j < len(f.toks) && j < i+maxScan && fc.clause[j] == c; j++ {
+		if words[f.toks[j].key] {
+			return true
+		}
+	}
+	return false
+}
+
 // informAt returns the informational marker governing token i (one in its segment: the sentence up to a
 // contrast word), or "".
 func (f *fieldText) informAt(i int) string {
@@ -174,6 +212,9 @@ func (f *fieldText) informAt(i int) string {
 	if f.inform == nil {
 		f.inform = map[int32]string{}
 		for _, h := range f.informHits {
+			if f.refused(h) {
+				continue // "I didn't want to call 999": the writer refusing help is no awareness material
+			}
 			if seg := fc.segment[h.start]; f.inform[seg] == "" {
 				f.inform[seg] = wordsOf(h)
 			}
@@ -182,11 +223,49 @@ func (f *fieldText) informAt(i int) string {
 	if w := f.inform[fc.segment[i]]; w != "" {
 		return w
 	}
+	if w := f.informListAt(i); w != "" {
+		return w
+	}
 	// Therapy homework quotes old thoughts: "Automatic thought: 'I want to die'" is a thought written down.
 	if f.homework != "" && f.inQuotes(i) {
 		return f.homework
 	}
 	return ""
+}
+
+// maxListBack bounds how far back, in tokens, a list of awareness material is followed.
+const maxListBack = 200
+
+// informListAt returns the informational marker that heads the impersonal sentences token i belongs to: awareness
+// material goes on past its first sentence ("Warning signs: talking about being a burden. Giving away
+// possessions.") for as long as nobody in it speaks of themselves and the paragraph goes on. A sentence with
+// the writer in it ("I have given away my things") is the writer's own.
+func (f *fieldText) informListAt(i int) string {
+	if len(f.inform) == 0 {
+		return ""
+	}
+	fc := f.context()
+	for j := i; j < len(f.toks) && j < i+maxScan && fc.sentence[j] == fc.sentence[i]; j++ {
+		if firstPersonWords[f.toks[j].key] || objectWords[f.toks[j].key] {
+			return ""
+		}
+	}
+	for j := i - 1; j >= 0 && j >= i-maxListBack; j-- {
+		k := f.toks[j].key
+		if firstPersonWords[k] || objectWords[k] || f.paragraphAfter(j) {
+			return ""
+		}
+		if w := f.inform[fc.segment[j]]; w != "" {
+			return w
+		}
+	}
+	return ""
+}
+
+// paragraphAfter reports a blank line between token j and the next one.
+func (f *fieldText) paragraphAfter(j int) bool {
+	a, b := f.toks[j].end, f.toks[j+1].start
+	return a < b && b <= len(f.text) && strings.Count(f.text[a:b], "\n") >= 2
 }
 
 // inQuotes reports whether token i lies between quotation marks (“ ” « » " " and ' ' around words).
@@ -305,8 +384,24 @@ func (f *fieldText) selfInClause(i int) bool {
 	return false
 }
 
-// ending returns the field's benign-ending marker for the languages, looked up once per field.
+// ending returns a benign-ending marker for the languages in the field or in another field of the message: a
+// move named in the subject explains a farewell in the body, and the other way round.
 func (f *fieldText) ending(langs uint8) (ctxHit, bool) {
+	if h, ok := f.ownEnding(langs); ok {
+		return h, true
+	}
+	for _, p := range f.peers {
+		if p != f && len(p.toks) > 0 {
+			if h, ok := p.ownEnding(langs); ok {
+				return h, true
+			}
+		}
+	}
+	return ctxHit{}, false
+}
+
+// ownEnding returns the field's own benign-ending marker for the languages, looked up once per field.
+func (f *fieldText) ownEnding(langs uint8) (ctxHit, bool) {
 	if !f.endingDone {
 		f.endingDone = true
 		for _, l := range []uint8{langEN, langFR} {

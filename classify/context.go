@@ -169,6 +169,13 @@ func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
 		}
 		return true
 	})
+	// A contrast word inside a past marker ("two years ago today") is part of the date, not a turn.
+	inPast := make([]bool, n)
+	for _, h := range fc.hits[kPast] {
+		for i := h.start + 1; i < h.end && i < n; i++ {
+			inPast[i] = true
+		}
+	}
 	var c, s, sent int32
 	for i := range toks {
 		if i > 0 {
@@ -180,7 +187,7 @@ func (cl *contextLex) analyse(toks []token, sc *matchScratch) *fieldContext {
 			if toks[i].brk == brkSentence {
 				sent++
 				s++
-			} else if termStart[i]&2 != 0 {
+			} else if termStart[i]&2 != 0 && !inPast[i] {
 				s++
 			}
 		}
@@ -245,7 +252,7 @@ func (fc *fieldContext) suppression(s, e int, langs uint8, negatable, thirdParty
 	if severe {
 		return "", ""
 	}
-	if fc.inScope(kPresent, fc.sentence, s, -1, langs) == "" {
+	if !fc.presentIn(s, langs) {
 		if t := fc.past(s, e, langs); t != "" {
 			return ReasonPast, t
 		}
@@ -268,6 +275,27 @@ func (fc *fieldContext) suppression(s, e int, langs uint8, negatable, thirdParty
 		return ReasonTopic, t
 	}
 	return "", ""
+}
+
+// presentIn reports a present marker ("again", "lately") in the sentence of token s that puts it back in the
+// present. One governed by a past marker in its own clause does not: "and again in her thirties" is history too.
+func (fc *fieldContext) presentIn(s int, langs uint8) bool {
+	for _, h := range sameScope(fc.hits[kPresent], fc.sentence, s) {
+		if h.lang&langs == 0 {
+			continue
+		}
+		past := false
+		for _, p := range sameScope(fc.hits[kPast], fc.sentence, s) {
+			if p.lang&langs != 0 && fc.clause[p.start] == fc.clause[h.start] && (p.start < h.start || p.start >= h.end) {
+				past = true
+				break
+			}
+		}
+		if !past {
+			return true
+		}
+	}
+	return false
 }
 
 // ending returns a benign-ending marker (therapy ending, a move, a new therapist) of the field, if any.

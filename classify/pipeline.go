@@ -70,6 +70,7 @@ type fieldText struct {
 	accidentHits []*conceptHit    // accidents and household injuries
 	homework     string           // a homework marker anywhere in the message: quoted thoughts are written-down ones
 	quoted       [][2]int         // byte ranges between quotation marks, found on first use
+	peers        []*fieldText     // every field of the message, this one included
 
 	// The context analysis, made on first use: most mail has nothing to judge.
 	fc  *fieldContext
@@ -131,6 +132,9 @@ func (c *Classifier) fields(sc *scratch, subject, body string, segs []uint8) []*
 		f.severe = make([]bool, f.sents)
 		next += f.sents
 		out = append(out, f)
+	}
+	for _, f := range out {
+		f.peers = out
 	}
 	return out
 }

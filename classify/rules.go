@@ -180,7 +180,7 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 		}
 		if reason == "" && !severe && (r.severity == "low" || r.severity == "medium") {
 			// Farewell words in a mail about ending therapy or moving away are just that.
-			if h, ok := fr.fc.ending(r.langs); ok {
+			if h, ok := fr.f.ending(r.langs); ok {
 				reason, trigger = ReasonEnding, h.src
 			}
 		}
