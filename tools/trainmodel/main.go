@@ -270,15 +270,30 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 		if err != nil {
 			return err
 		}
-		var t [3]tally
+		per := map[string]*[3]tally{}
+		var order []string
+		var all [3]tally
 		for _, d := range extras {
 			s := m.Score(d.features)
 			s.Words = d.words
+			for _, key := range []string{d.set, d.set + " " + d.lang} {
+				if per[key] == nil {
+					per[key] = &[3]tally{}
+					order = append(order, key)
+				}
+			}
 			for k, l := range [3]classify.Level{d.rules, classify.Combine(classify.LevelNone, false, &s), classify.Combine(d.rules, d.severe, &s)} {
-				t[k].add(d, l)
+				per[d.set][k].add(d, l)
+				per[d.set+" "+d.lang][k].add(d, l)
+				all[k].add(d, l)
 			}
 		}
-		fmt.Fprintf(tw, "extra sets (all training sets)\t%d\t%s\t%s\t%s\t%.3f\n", len(extras), t[0], t[1], t[2], m.Page)
+		sort.Strings(order)
+		for _, key := range order {
+			t := per[key]
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.3f\n", key, t[0].esc+t[0].hold, t[0], t[1], t[2], m.Page)
+		}
+		fmt.Fprintf(tw, "extra sets (all training sets)\t%d\t%s\t%s\t%s\t%.3f\n", len(extras), all[0], all[1], all[2], m.Page)
 	}
 	return tw.Flush()
 }
