@@ -47,7 +47,8 @@ const ShortText = 20
 
 // Combine is the level from the rules' own level, whether present-tense severity was found, and the text
 // model's score (nil when the model is off: the rules decide alone). Present-tense severity always pages. A
-// short message is the rules' (the model may only add a concern). Otherwise a page needs a score at the
+// short message is the rules', but for a concern of theirs the model scores at its page threshold, and a
+// concern the model adds. Otherwise a page needs a score at the
 // page threshold, or a lower one the rules back with a concern, or a lower one still with the rules paging;
 // a rule page the model does not confirm, a rule concern the model does not dismiss, or a score at the
 // concern threshold, is a concern.
@@ -55,8 +56,14 @@ func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 	if severe {
 		return LevelPage
 	}
-	if s == nil || s.Words < ShortText {
-		if rules == LevelNone && s != nil && s.P >= s.Concern {
+	if s == nil {
+		return rules
+	}
+	if s.Words < ShortText {
+		switch {
+		case rules == LevelConcern && s.P >= s.Page:
+			return LevelPage
+		case rules == LevelNone && s.P >= s.Concern:
 			return LevelConcern
 		}
 		return rules

@@ -14,7 +14,7 @@ import "testing"
 // flatmate who will not wake among empty packets...) and traps built on the same words (the express that makes
 // one late, the commute that "kills", a will, thanks and a goodbye with a move, "you did your best" at Christmas).
 func TestV4EnglishShapes(t *testing.T) {
-	c := newTestClassifier(t)
+	c := newRulesClassifier(t)
 	em := []struct{ subject, body string }{
 		{"", "didnt want to call the crisis line so i took the rest of my sleeping tablets with wine and theyd only pump my stomach again"},
 		{"", "My son is not really him any more, they switched him in the night. Tonight I will do what has to be done."},
