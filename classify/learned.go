@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/boundaryd/boundaryd/classify/textmodel"
@@ -36,7 +37,8 @@ var sharedModel = sync.OnceValues(func() (*textmodel.Model, error) {
 // ModelScore is the text model's judgement of a message, as explain shows it.
 type ModelScore struct {
 	Score float64 `json:"score"`
-	Words int     `json:"words"` // how many words it read
+	Local float64 `json:"local,omitempty"` // the best window's score, when a rules' page needed one
+	Words int     `json:"words"`           // how many words it read
 	textmodel.Thresholds
 	Top []textmodel.Contribution `json:"top,omitempty"` // the words that moved the score most: explain fills it
 }
@@ -49,7 +51,8 @@ const ShortText = 20
 // model's score (nil when the model is off: the rules decide alone). Present-tense severity always pages. A
 // short message is the rules', but for a concern of theirs the model scores at its page threshold, and a
 // concern the model adds. Otherwise a page needs a score at the
-// page threshold, or a lower one the rules back with a concern, or a lower one still with the rules paging;
+// page threshold, or a lower one the rules back with a concern, or a lower one still with the rules paging
+// (met by the whole or by one window of three sentences, so that a page buried in a long mail stays one);
 // a rule page the model does not confirm, a rule concern the model does not dismiss, or a score at the
 // concern threshold, is a concern.
 func Combine(rules Level, severe bool, s *textmodel.Score) Level {
@@ -72,7 +75,7 @@ func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 	switch {
 	case s.P >= s.Page,
 		risk && s.P >= s.Confirm,
-		rules == LevelPage && s.P >= s.RulePage:
+		rules == LevelPage && math.Max(s.P, s.Local) >= s.RulePage: // where the rules found it, if not the whole
 		return LevelPage
 	case rules == LevelPage, rules == LevelConcern && s.P >= s.Dismiss, s.P >= s.Concern:
 		return LevelConcern
@@ -92,6 +95,59 @@ func modelWords(dst []string, fields []*fieldText) []string {
 		}
 	}
 	return dst
+}
+
+// windowSentences is how many sentences of the body a window holds: when the rules page on a message the
+// whole does not confirm, the model also scores each window (with the subject), so that one alarming sentence
+// in a long mail is not drowned by the rest of it.
+const windowSentences = 3
+
+// modelWindows appends, for each window of windowSentences consecutive body sentences with new text, the
+// subject's words and the window's. A body of at most one window gives none (the whole is the window).
+func modelWindows(dst [][]string, fields []*fieldText) [][]string {
+	var subject []string
+	var body *fieldText
+	for _, f := range fields {
+		if f.bit == fieldSubject {
+			subject = modelWords(nil, []*fieldText{f})
+		} else {
+			body = f
+		}
+	}
+	if body == nil || body.sents <= windowSentences {
+		return dst
+	}
+	per := make([][]string, body.sents)
+	for i, t := range body.toks {
+		if body.useSeg && t.seg != segNew {
+			continue
+		}
+		s := body.sentence[i]
+		per[s] = textmodel.Words(per[s], t.key)
+	}
+	for start := int32(0); start+windowSentences <= body.sents; start++ {
+		w := append([]string(nil), subject...)
+		n := 0
+		for s := start; s < start+windowSentences; s++ {
+			w = append(w, per[s]...)
+			n += len(per[s])
+		}
+		if n > 0 {
+			dst = append(dst, w)
+		}
+	}
+	return dst
+}
+
+// ModelWindows returns the windows of m the text model scores when the rules page, for training it.
+func (c *Classifier) ModelWindows(m *Message) [][]string {
+	sc := c.pool.Get().(*scratch)
+	defer c.pool.Put(sc)
+	body := m.Body
+	if len(body) > c.maxText {
+		body = body[:c.maxText]
+	}
+	return modelWindows(nil, c.fields(sc, m.Subject, body, segmentLines(body)))
 }
 
 // ModelWords returns the words of m the text model reads, for training it.
@@ -138,7 +194,13 @@ func (c *Classifier) learned(res *Result, sc *scratch, fields []*fieldText) {
 	sc.words = modelWords(sc.words[:0], fields)
 	s := c.model.Score(sc.vec.Features(sc.words))
 	s.Words = len(sc.words)
-	res.Model = &ModelScore{Score: s.P, Words: s.Words, Thresholds: s.Thresholds}
+	if res.RuleLevel == LevelPage && s.Words >= ShortText && s.P < s.RulePage {
+		// The rules page on a message the whole does not confirm: look where it may be.
+		for _, w := range modelWindows(nil, fields) {
+			s.Local = math.Max(s.Local, c.model.Score(sc.vec.Features(w)).P)
+		}
+	}
+	res.Model = &ModelScore{Score: s.P, Local: s.Local, Words: s.Words, Thresholds: s.Thresholds}
 	res.Level = Combine(res.RuleLevel, res.Severe, &s)
 	if res.Level == LevelPage && len(res.Matches) == 0 {
 		// Alerts and the audit name what paged.

@@ -40,9 +40,10 @@ var week = []event{
 		at: 12*time.Hour + 5*time.Minute, from: "Tom Becker <tom.becker@demo.example>",
 		subject: "After Thursday",
 		body: "Hi,\n\nI keep thinking about what we said on Thursday. It's been a heavy week and I cried in the car " +
-			"twice. Last year I wanted to die, but now I am better.\n\n" +
+			"twice. Some nights lately I think everyone would be better off without me. I'm not going to do " +
+			"anything, I just wanted you to know.\n\n" +
 			"See you next week,\nTom",
-		about: "a worrying sign from the past, below an emergency: a concern",
+		about: "passive thoughts he says he will not act on, below an emergency: a concern",
 	},
 	{
 		at: 23*time.Hour + 30*time.Minute, from: "Mental Health Weekly <news@mhweekly.demo.example>",

@@ -604,12 +604,12 @@ func (d *Dispatcher) sendContext(ctx context.Context) (context.Context, context.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.SendTimeout)
 	grace := d.opts.StopGrace
 	stopWatch := context.AfterFunc(ctx, func() {
-		t := time.NewTimer(grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancel()
-		case <-sctx.Done():
+		// A network timeout like SendTimeout: real time, whatever the injected clock says.
+		gctx, gcancel := context.WithTimeout(sctx, grace)
+		defer gcancel()
+		<-gctx.Done()
+		if sctx.Err() == nil {
+			cancel() // the grace ran out before the attempt ended
 		}
 	})
 	return sctx, func() {

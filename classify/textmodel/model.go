@@ -32,6 +32,7 @@ type Thresholds struct {
 type Score struct {
 	P     float64 // the logistic score, 0..1
 	Words int     // the words it was given (set by the caller: Score sees only features)
+	Local float64 // the highest score of the message's windows (set by the caller; 0 when not scored)
 	Thresholds
 }
 

@@ -42,6 +42,7 @@ type doc struct {
 	severe   bool
 	explicit bool // a rule match of severity critical or high counts
 	words    int
+	windows  [][]textmodel.Feature // when the rules page: the windows the classifier would score
 }
 
 func run(args []string, out io.Writer) error {
@@ -159,13 +160,19 @@ func load(c *classify.Classifier, name, dir string) ([]doc, error) {
 		msg := classify.Parse(bytes.NewReader(raw))
 		res := c.Classify(msg)
 		words := c.ModelWords(msg)
-		fs := v.Features(words)
+		fs := append([]textmodel.Feature(nil), v.Features(words)...) // v reuses its result
 		explicit := false
 		for _, m := range res.Matches {
 			explicit = explicit || m.Severity == "critical" || m.Severity == "high"
 		}
-		out = append(out, doc{set: name, file: it.File, lang: it.Lang, features: append([]textmodel.Feature(nil), fs...),
-			emerg: it.Emergency, rules: res.RuleLevel, severe: res.Severe, explicit: explicit, words: len(words)})
+		var windows [][]textmodel.Feature
+		if res.RuleLevel == classify.LevelPage {
+			for _, w := range c.ModelWindows(msg) {
+				windows = append(windows, append([]textmodel.Feature(nil), v.Features(w)...))
+			}
+		}
+		out = append(out, doc{set: name, file: it.File, lang: it.Lang, features: fs,
+			emerg: it.Emergency, rules: res.RuleLevel, severe: res.Severe, explicit: explicit, words: len(words), windows: windows})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("set " + name + " is empty")
@@ -181,6 +188,19 @@ func trainDocs(docs []doc, except string) []textmodel.Doc {
 		}
 	}
 	return out
+}
+
+// score scores d as the classifier does: the whole, and its windows when the rules page and the whole does
+// not confirm it.
+func score(m *textmodel.Model, d doc) textmodel.Score {
+	s := m.Score(d.features)
+	s.Words = d.words
+	if d.words >= classify.ShortText && s.P < s.RulePage {
+		for _, w := range d.windows {
+			s.Local = max(s.Local, m.Score(w).P)
+		}
+	}
+	return s
 }
 
 // tally counts one detector's outcomes on one set.
@@ -244,8 +264,7 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 				continue
 			}
 			n++
-			s := m.Score(d.features)
-			s.Words = d.words
+			s := score(m, d)
 			levels := [3]classify.Level{d.rules, classify.Combine(classify.LevelNone, false, &s), classify.Combine(d.rules, d.severe, &s)}
 			for k, l := range levels {
 				t[k].add(d, l)
@@ -274,8 +293,7 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 		var order []string
 		var all [3]tally
 		for _, d := range extras {
-			s := m.Score(d.features)
-			s.Words = d.words
+			s := score(m, d)
 			for _, key := range []string{d.set, d.set + " " + d.lang} {
 				if per[key] == nil {
 					per[key] = &[3]tally{}
