@@ -1,13 +1,14 @@
 package classify
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/boundaryd/boundaryd/classify/labelset"
 )
 
 // The evaluation corpus: labels.tsv (file, expect, lang, kind, note) and the .eml files it names. Every
@@ -19,39 +20,21 @@ type labelled struct {
 	expect                 Verdict
 }
 
-// readLabels parses dir/labels.tsv (file, expect, lang, kind, note). The
-// sets live in the repository: a missing one is a failure, not a skip.
+// readLabels reads dir/labels.tsv (package labelset, which the trainer reads it with too). The sets live in
+// the repository: a missing or malformed one is a failure, not a skip.
 func readLabels(t testing.TB, dir string) []labelled {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
+	items, err := labelset.Read(dir)
 	if err != nil {
-		t.Fatalf("labelled set missing: %v", err)
+		t.Fatalf("labelled set: %v", err)
 	}
-	defer f.Close()
-	var out []labelled
-	sc := bufio.NewScanner(f)
-	line := 0
-	for sc.Scan() {
-		line++
-		cols := strings.Split(sc.Text(), "\t")
-		if line == 1 && cols[0] == "file" {
-			continue
-		}
-		if len(cols) < 4 || strings.TrimSpace(cols[0]) == "" {
-			continue
-		}
-		l := labelled{file: cols[0], expect: Verdict(cols[1]), lang: cols[2], kind: cols[3]}
-		if len(cols) > 4 {
-			l.note = cols[4]
-		}
-		if l.expect != VerdictEscalate && l.expect != VerdictHold {
-			t.Errorf("%s/labels.tsv:%d: expect %q is neither escalate nor hold", dir, line, l.expect)
-			continue
+	out := make([]labelled, 0, len(items))
+	for _, it := range items {
+		l := labelled{file: it.File, expect: VerdictHold, lang: it.Lang, kind: it.Kind, note: it.Note}
+		if it.Emergency {
+			l.expect = VerdictEscalate
 		}
 		out = append(out, l)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

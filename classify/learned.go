@@ -143,22 +143,14 @@ func modelWindows(dst [][]string, fields []*fieldText) [][]string {
 func (c *Classifier) ModelWindows(m *Message) [][]string {
 	sc := c.pool.Get().(*scratch)
 	defer c.pool.Put(sc)
-	body := m.Body
-	if len(body) > c.maxText {
-		body = body[:c.maxText]
-	}
-	return modelWindows(nil, c.fields(sc, m.Subject, body, segmentLines(body)))
+	return modelWindows(nil, c.messageFields(sc, m))
 }
 
 // ModelWords returns the words of m the text model reads, for training it.
 func (c *Classifier) ModelWords(m *Message) []string {
 	sc := c.pool.Get().(*scratch)
 	defer c.pool.Put(sc)
-	body := m.Body
-	if len(body) > c.maxText {
-		body = body[:c.maxText]
-	}
-	return modelWords(nil, c.fields(sc, m.Subject, body, segmentLines(body)))
+	return modelWords(nil, c.messageFields(sc, m))
 }
 
 // Model returns the classifier's text model, nil when it is off.

@@ -33,10 +33,7 @@ func (c *Classifier) Classify(m *Message) *Result {
 	defer c.pool.Put(sc)
 	sc.tz.reset() // no token of the last message is in use
 
-	body := m.Body
-	if len(body) > c.maxText {
-		body = strings.ToValidUTF8(body[:c.maxText], "")
-	}
+	body := c.examined(m)
 	inf := informationalOf(m)
 	segs := segmentLines(body)
 	fields := c.fields(sc, m.Subject, body, segs)
@@ -50,6 +47,20 @@ func (c *Classifier) Classify(m *Message) *Result {
 	c.learned(res, sc, fields)
 	res.Snippet = snippet(body, segs)
 	return res
+}
+
+// examined is the part of m's body the classifier reads: at most maxText bytes, cut on a rune boundary.
+func (c *Classifier) examined(m *Message) string {
+	if len(m.Body) > c.maxText {
+		return strings.ToValidUTF8(m.Body[:c.maxText], "")
+	}
+	return m.Body
+}
+
+// messageFields are m's subject and examined body as fields, as Classify builds them.
+func (c *Classifier) messageFields(sc *scratch, m *Message) []*fieldText {
+	body := c.examined(m)
+	return c.fields(sc, m.Subject, body, segmentLines(body))
 }
 
 // fieldText is one field (subject or body) as tokens, with its context analysis and its place in the message's
