@@ -177,6 +177,12 @@ func severeFound(fields []*fieldText) bool {
 	return false
 }
 
+// WindowsNeeded reports whether Combine would look at the message's windows: the rules page on a message
+// long enough for the model whose whole does not confirm the page. Score's Words must be set.
+func WindowsNeeded(rules Level, s *textmodel.Score) bool {
+	return rules == LevelPage && s.Words >= ShortText && s.P < s.RulePage
+}
+
 // learned scores the message with the text model and combines the score with the rules' level.
 func (c *Classifier) learned(res *Result, sc *scratch, fields []*fieldText) {
 	res.Severe = severeFound(fields)
@@ -186,8 +192,7 @@ func (c *Classifier) learned(res *Result, sc *scratch, fields []*fieldText) {
 	sc.words = modelWords(sc.words[:0], fields)
 	s := c.model.Score(sc.vec.Features(sc.words))
 	s.Words = len(sc.words)
-	if res.RuleLevel == LevelPage && s.Words >= ShortText && s.P < s.RulePage {
-		// The rules page on a message the whole does not confirm: look where it may be.
+	if WindowsNeeded(res.RuleLevel, &s) {
 		for _, w := range modelWindows(nil, fields) {
 			s.Local = math.Max(s.Local, c.model.Score(sc.vec.Features(w)).P)
 		}

@@ -190,12 +190,11 @@ func trainDocs(docs []doc, except string) []textmodel.Doc {
 	return out
 }
 
-// score scores d as the classifier does: the whole, and its windows when the rules page and the whole does
-// not confirm it.
+// score scores d as the classifier does: the whole, and its windows when classify.WindowsNeeded says so.
 func score(m *textmodel.Model, d doc) textmodel.Score {
 	s := m.Score(d.features)
 	s.Words = d.words
-	if d.words >= classify.ShortText && s.P < s.RulePage {
+	if classify.WindowsNeeded(d.rules, &s) {
 		for _, w := range d.windows {
 			s.Local = max(s.Local, m.Score(w).P)
 		}
