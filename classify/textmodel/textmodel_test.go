@@ -246,8 +246,8 @@ func TestExplainNamesTheWordsThatCount(t *testing.T) {
 func FuzzFeatures(f *testing.F) {
 	f.Add("je ne sais plus", "tonight pills")
 	f.Add(strings.Repeat("a", 100), "é\xff\xfe")
+	v := NewVectorizer() // one per worker process: each exec reuses its table, as the classifier does
 	f.Fuzz(func(t *testing.T, a, b string) {
-		v := NewVectorizer()
 		fs := v.Features(Words(nil, a, b))
 		for _, x := range fs {
 			if x.Bucket >= buckets || x.Count == 0 {
