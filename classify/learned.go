@@ -14,14 +14,16 @@ import (
 // combination of that score with what the rules, frames and context found:
 //
 //	page    present-tense severity was found (bleeding now, pills just taken, a weapon in hand: no context and
-//	        no score cancels it); or the score reaches the page threshold; or a lower confirm threshold with
-//	        the rules seeing a risk; or a lower one still with the rules paging;
+//	        no score cancels it); or the score reaches the page threshold (the short threshold for a message
+//	        of fewer than ShortText words); or a lower confirm threshold with the rules seeing a risk; or the
+//	        rules page and the whole message, or one window of it, confirms it;
 //	concern the score reaches the concern threshold, or the rules and frames alone reach page or concern
 //	        (a rule page the model does not confirm is looked at early, it does not wake anyone);
 //	none    otherwise.
 //
 // The model was trained offline on the labelled sets in testdata (tools/trainmodel) and never on a set it
-// is measured on at first contact.
+// is measured on at first contact. Every threshold is chosen there, out-of-fold, as a share of the training
+// sets' ordinary mail it lets page (or of their emergencies it keeps).
 
 //go:embed textmodel/model.bin.gz
 var builtinModelFile []byte
@@ -43,18 +45,19 @@ type ModelScore struct {
 	Top []textmodel.Contribution `json:"top,omitempty"` // the words that moved the score most: explain fills it
 }
 
-// ShortText is the fewest words the model judges: a shorter message has too few words for the model to
-// page or to overrule the rules, which decide it alone (a one-line "I want to kill myself" is theirs).
+// ShortText is the fewest words the model judges with its usual thresholds: a shorter message is the rules'
+// to decide (a one-line "I want to kill myself" is theirs), but for a score at the short threshold (chosen
+// from short ordinary mail alone), or a rules' concern the score confirms at the page threshold.
 const ShortText = 20
 
 // Combine is the level from the rules' own level, whether present-tense severity was found, and the text
 // model's score (nil when the model is off: the rules decide alone). Present-tense severity always pages. A
-// short message is the rules', but for a concern of theirs the model scores at its page threshold, and a
-// concern the model adds. Otherwise a page needs a score at the
-// page threshold, or a lower one the rules back with a concern, or a lower one still with the rules paging
-// (met by the whole or by one window of three sentences, so that a page buried in a long mail stays one);
-// a rule page the model does not confirm, a rule concern the model does not dismiss, or a score at the
-// concern threshold, is a concern.
+// short message is the rules', but for a score at the short threshold, a concern of theirs the model scores
+// at its page threshold, and a concern the model adds. Otherwise a page needs a score at the page threshold,
+// or a lower one the rules back with a concern, or a lower one still with the rules paging, met by the whole
+// or by one window of three sentences on the window threshold's own scale (so that a page buried in a long
+// mail stays one); a rule page the model does not confirm, a rule concern the model does not dismiss, or a
+// score at the concern threshold, is a concern.
 func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 	if severe {
 		return LevelPage
@@ -64,7 +67,7 @@ func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 	}
 	if s.Words < ShortText {
 		switch {
-		case rules == LevelConcern && s.P >= s.Page:
+		case s.P >= s.Short, rules == LevelConcern && s.P >= s.Page:
 			return LevelPage
 		case rules == LevelNone && s.P >= s.Concern:
 			return LevelConcern
@@ -75,7 +78,7 @@ func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 	switch {
 	case s.P >= s.Page,
 		risk && s.P >= s.Confirm,
-		rules == LevelPage && math.Max(s.P, s.Local) >= s.RulePage: // where the rules found it, if not the whole
+		rules == LevelPage && (s.P >= s.RulePage || s.Local >= s.Window): // the whole, or one window of it
 		return LevelPage
 	case rules == LevelPage, rules == LevelConcern && s.P >= s.Dismiss, s.P >= s.Concern:
 		return LevelConcern
@@ -97,12 +100,12 @@ func modelWords(dst []string, fields []*fieldText) []string {
 	return dst
 }
 
-// windowSentences is how many sentences of the body a window holds: when the rules page on a message the
+// WindowSentences is how many sentences of the body a window holds: when the rules page on a message the
 // whole does not confirm, the model also scores each window (with the subject), so that one alarming sentence
 // in a long mail is not drowned by the rest of it.
-const windowSentences = 3
+const WindowSentences = 3
 
-// modelWindows appends, for each window of windowSentences consecutive body sentences with new text, the
+// modelWindows appends, for each window of WindowSentences consecutive body sentences with new text, the
 // subject's words and the window's. A body of at most one window gives none (the whole is the window).
 func modelWindows(dst [][]string, fields []*fieldText) [][]string {
 	var subject []string
@@ -114,7 +117,7 @@ func modelWindows(dst [][]string, fields []*fieldText) [][]string {
 			body = f
 		}
 	}
-	if body == nil || body.sents <= windowSentences {
+	if body == nil || body.sents <= WindowSentences {
 		return dst
 	}
 	per := make([][]string, body.sents)
@@ -125,10 +128,10 @@ func modelWindows(dst [][]string, fields []*fieldText) [][]string {
 		s := body.sentence[i]
 		per[s] = textmodel.Words(per[s], t.key)
 	}
-	for start := int32(0); start+windowSentences <= body.sents; start++ {
+	for start := int32(0); start+WindowSentences <= body.sents; start++ {
 		w := append([]string(nil), subject...)
 		n := 0
-		for s := start; s < start+windowSentences; s++ {
+		for s := start; s < start+WindowSentences; s++ {
 			w = append(w, per[s]...)
 			n += len(per[s])
 		}

@@ -11,9 +11,14 @@ import (
 )
 
 func TestCombine(t *testing.T) {
-	th := textmodel.Thresholds{Page: 0.7, Confirm: 0.5, RulePage: 0.3, Concern: 0.15, Dismiss: 0.05}
+	th := textmodel.Thresholds{Page: 0.7, Confirm: 0.5, Short: 0.9, Window: 0.8, RulePage: 0.3, Concern: 0.15, Dismiss: 0.05}
 	score := func(p float64, words int) *textmodel.Score {
 		return &textmodel.Score{P: p, Words: words, Thresholds: th}
+	}
+	window := func(p, local float64) *textmodel.Score {
+		s := score(p, ShortText)
+		s.Local = local
+		return s
 	}
 	long := ShortText
 	cases := []struct {
@@ -27,7 +32,8 @@ func TestCombine(t *testing.T) {
 		{LevelPage, false, nil, LevelPage},                     // no model: the rules decide
 		{LevelConcern, false, nil, LevelConcern},               //
 		{LevelPage, false, score(0.01, 5), LevelPage},          // short: the rules' page stands
-		{LevelNone, false, score(0.99, 5), LevelConcern},       // short: the model alone never pages
+		{LevelNone, false, score(0.9, 5), LevelPage},           // short: the model alone pages at Short
+		{LevelNone, false, score(0.89, 5), LevelConcern},       // below it, a concern
 		{LevelNone, false, score(0.1, 5), LevelNone},           //
 		{LevelNone, false, score(0.7, long), LevelPage},        // long: the model alone pages at Page
 		{LevelNone, false, score(0.69, long), LevelConcern},    // below it, a concern
@@ -41,6 +47,10 @@ func TestCombine(t *testing.T) {
 		{LevelConcern, false, score(0.049, long), LevelNone},   // below, the model dismisses it
 		{LevelConcern, false, score(0.01, 5), LevelConcern},    // not in a short message
 		{LevelPage, false, score(0.0, long), LevelConcern},     // a rule page is never dismissed
+		{LevelPage, false, window(0.1, 0.8), LevelPage},        // a window confirms the rules' page at Window
+		{LevelPage, false, window(0.1, 0.79), LevelConcern},    //
+		{LevelConcern, false, window(0.1, 0.99), LevelConcern}, // a window confirms a page only
+		{LevelNone, false, window(0.1, 0.99), LevelNone},       //
 	}
 	for _, tc := range cases {
 		if got := Combine(tc.rules, tc.severe, tc.s); got != tc.want {

@@ -12,11 +12,11 @@ import (
 )
 
 // The file format (gzip of little-endian binary): magic, format version, FeatureVersion, bits, bias, the
-// two thresholds, the weight scale, the number of training documents, the training sets' names, the check
+// thresholds, the weight scale, the number of training documents, the training sets' names, the check
 // value, then one byte of quantised idf and two bytes of quantised weight per bucket.
 const (
 	magic         = "BDTM"
-	formatVersion = 3
+	formatVersion = 4
 	// FeatureVersion changes whenever Features or Words would give other buckets for the same text: a model
 	// file of another version is refused.
 	FeatureVersion = 1
@@ -52,7 +52,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
 	le := binary.LittleEndian
 	buf.WriteString(magic)
-	for _, v := range []any{uint16(formatVersion), uint16(FeatureVersion), uint8(Bits), m.bias, m.Page, m.Confirm, m.RulePage, m.Concern, m.Dismiss,
+	for _, v := range []any{uint16(formatVersion), uint16(FeatureVersion), uint8(Bits), m.bias, m.Page, m.Confirm, m.Short, m.Window, m.RulePage, m.Concern, m.Dismiss,
 		m.wScale, uint32(m.Docs), uint16(len(m.Trained))} {
 		_ = binary.Write(&buf, le, v) // writes to a bytes.Buffer cannot fail
 	}
@@ -108,7 +108,7 @@ func Read(r io.Reader) (*Model, error) {
 		nsets            uint16
 	)
 	m := &Model{}
-	for _, v := range []any{&format, &features, &bits, &m.bias, &m.Page, &m.Confirm, &m.RulePage, &m.Concern, &m.Dismiss, &ws, &docs, &nsets} {
+	for _, v := range []any{&format, &features, &bits, &m.bias, &m.Page, &m.Confirm, &m.Short, &m.Window, &m.RulePage, &m.Concern, &m.Dismiss, &ws, &docs, &nsets} {
 		if err := binary.Read(br, le, v); err != nil {
 			return nil, fmt.Errorf("textmodel: reading the model header: %w", err)
 		}

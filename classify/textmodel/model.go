@@ -23,7 +23,9 @@ type Model struct {
 type Thresholds struct {
 	Page     float64 `json:"page_at"`      // pages on its own
 	Confirm  float64 `json:"confirm_at"`   // pages when the rules see a risk (concern or page) too
-	RulePage float64 `json:"rule_page_at"` // confirms a page the rules give
+	Short    float64 `json:"short_at"`     // pages a message too short for the other thresholds
+	Window   float64 `json:"window_at"`    // confirms a page the rules give, met by one window of the message (its own scale)
+	RulePage float64 `json:"rule_page_at"` // confirms a page the rules give, met by the whole message
 	Concern  float64 `json:"concern_at"`   // is a concern
 	Dismiss  float64 `json:"dismiss_at"`   // below it, a concern the rules raise is dropped
 }

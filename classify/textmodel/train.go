@@ -11,6 +11,12 @@ import (
 type Doc struct {
 	Features  []Feature
 	Emergency bool
+	// Windows are the features of the document's windows (see package classify), for choosing the window
+	// threshold; they are not trained on.
+	Windows [][]Feature
+	// Short says the document is too short for the model's usual thresholds (see package classify): the
+	// short threshold is chosen from such documents alone.
+	Short bool
 }
 
 // TrainOptions are the training choices. The zero value is not usable: start from DefaultTrainOptions.
@@ -21,14 +27,16 @@ type TrainOptions struct {
 	Folds      int     // cross-validation folds used to choose the thresholds
 	PageFP     float64 // the page threshold lets at most this share of the folds' other mail page on its own
 	ConfirmFP  float64 // the same for the lower threshold that pages when the rules see a risk too
-	RuleFP     float64 // the same for the lowest, that confirms a page the rules give
+	ShortFP    float64 // the share of the folds' short other mail the short threshold may page
+	WindowFP   float64 // the share of the folds' other mail with windows whose best window may meet the window threshold
+	RuleFP     float64 // the same for the lowest, that the whole message meets to confirm a page the rules give
 	ConcernMin float64 // the concern threshold keeps at least this share of the folds' emergencies
 	DismissMin float64 // the dismiss threshold (below it the rules' concern is dropped) keeps this share
 }
 
 // DefaultTrainOptions are the choices the built-in model is trained with.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{C: 10, MinDF: 2, MaxIter: 300, Folds: 5, PageFP: 0.005, ConfirmFP: 0.02, RuleFP: 0.08, ConcernMin: 0.995, DismissMin: 0.999}
+	return TrainOptions{C: 10, MinDF: 2, MaxIter: 300, Folds: 5, PageFP: 0.005, ConfirmFP: 0.02, ShortFP: 0.005, WindowFP: 0.02, RuleFP: 0.08, ConcernMin: 0.995, DismissMin: 0.999}
 }
 
 // Train fits the model on docs, and chooses its thresholds from a cross-validation over docs alone. It is
@@ -48,6 +56,7 @@ func Train(docs []Doc, opt TrainOptions) (*Model, error) {
 	}
 	// Thresholds from out-of-fold scores.
 	oof := make([]float64, len(docs))
+	oofWin := make([]float64, len(docs)) // the best window's score; -1 without windows
 	for k := 0; k < opt.Folds; k++ {
 		var tr []Doc
 		var te []int
@@ -61,10 +70,16 @@ func Train(docs []Doc, opt TrainOptions) (*Model, error) {
 		m := fit(tr, opt)
 		for _, i := range te {
 			oof[i] = m.Score(docs[i].Features).P
+			oofWin[i] = -1
+			for _, w := range docs[i].Windows {
+				oofWin[i] = math.Max(oofWin[i], m.Score(w).P)
+			}
 		}
 	}
 	m := fit(docs, opt)
 	m.Thresholds = thresholds(docs, oof, opt)
+	m.Window = topThreshold(docs, oofWin, opt.WindowFP, func(d Doc) bool { return len(d.Windows) > 0 })
+	m.Short = topThreshold(docs, oof, opt.ShortFP, func(d Doc) bool { return d.Short })
 	m.Docs = len(docs)
 	return m, nil
 }
@@ -94,6 +109,23 @@ func thresholds(docs []Doc, oof []float64, opt TrainOptions) Thresholds {
 	t.Concern = math.Min(t.Concern, t.RulePage)
 	t.Dismiss = math.Min(t.Dismiss, t.Concern)
 	return t
+}
+
+// topThreshold is just above the out-of-fold scores of all but share of the other mail that in says: the
+// window threshold from the best windows' scores (a window is a few sentences, whose scores spread wider than
+// whole messages'), the short threshold from short messages'. Without such mail it is 1 (nothing pages).
+func topThreshold(docs []Doc, oof []float64, share float64, in func(Doc) bool) float64 {
+	var neg []float64
+	for i, d := range docs {
+		if !d.Emergency && in(d) {
+			neg = append(neg, oof[i])
+		}
+	}
+	if len(neg) == 0 {
+		return 1
+	}
+	sort.Sort(sort.Reverse(sort.Float64Slice(neg)))
+	return math.Nextafter(neg[min(int(share*float64(len(neg))), len(neg)-1)], 2)
 }
 
 // fit trains one logistic regression (balanced class weights, L2) on docs.

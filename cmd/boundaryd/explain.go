@@ -136,7 +136,10 @@ func writeExplanation(w io.Writer, r *classify.Result) {
 		fmt.Fprintf(w, "  model:    score %.2f from %d words: pages alone at %.2f, with the rules' concern at %.2f, confirms the rules' page at %.2f, a concern at %.2f\n",
 			m.Score, m.Words, m.Page, m.Confirm, m.RulePage, m.Concern)
 		if m.Words < classify.ShortText {
-			fmt.Fprintf(w, "            fewer than %d words: the rules decide alone\n", classify.ShortText)
+			fmt.Fprintf(w, "            fewer than %d words: the rules decide, but the score pages alone at %.2f\n", classify.ShortText, m.Short)
+		}
+		if m.Local > 0 {
+			fmt.Fprintf(w, "            its best window of %d sentences scores %.2f: confirms the rules' page at %.2f\n", classify.WindowSentences, m.Local, m.Window)
 		}
 		if r.RuleLevel != "" && r.RuleLevel != r.Level {
 			fmt.Fprintf(w, "            the rules alone: %s\n", r.RuleLevel)

@@ -42,7 +42,7 @@ type doc struct {
 	severe   bool
 	explicit bool // a rule match of severity critical or high counts
 	words    int
-	windows  [][]textmodel.Feature // when the rules page: the windows the classifier would score
+	windows  [][]textmodel.Feature // the windows the classifier scores when the rules page
 }
 
 func run(args []string, out io.Writer) error {
@@ -53,12 +53,15 @@ func run(args []string, out io.Writer) error {
 	write := fs.Bool("write", true, "write the model trained on every training set")
 	loso := fs.Bool("loso", false, "print the leave-one-set-out figures first")
 	list := fs.Bool("list", false, "with -loso: list the held-out messages the combination decides wrongly")
+	insample := fs.Bool("insample", false, "print the figures of the model trained on every set, on each set (in-sample)")
 	scores := fs.String("scores", "", "with -loso: write every held-out message's score to this file (tab-separated)")
 	opt := textmodel.DefaultTrainOptions()
 	fs.Float64Var(&opt.C, "c", opt.C, "inverse L2 strength")
 	fs.Float64Var(&opt.PageFP, "page-fp", opt.PageFP, "share of the training folds' other mail the page threshold may page")
 	fs.Float64Var(&opt.ConfirmFP, "confirm-fp", opt.ConfirmFP, "the same for the threshold backed by the rules' concern")
-	fs.Float64Var(&opt.RuleFP, "rule-fp", opt.RuleFP, "the same for the threshold that confirms the rules' page")
+	fs.Float64Var(&opt.ShortFP, "short-fp", opt.ShortFP, "share of the training folds' short other mail the short threshold may page")
+	fs.Float64Var(&opt.WindowFP, "window-fp", opt.WindowFP, "the same for the threshold one window meets to confirm the rules' page")
+	fs.Float64Var(&opt.RuleFP, "rule-fp", opt.RuleFP, "the same for the threshold the whole message meets to confirm the rules' page")
 	fs.Float64Var(&opt.DismissMin, "dismiss-min", opt.DismissMin, "share of the training folds' emergencies the dismiss threshold keeps")
 	fs.Float64Var(&opt.ConcernMin, "concern-min", opt.ConcernMin, "share of the training folds' emergencies the concern threshold keeps")
 	if err := fs.Parse(args); err != nil {
@@ -104,12 +107,20 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	if !*write {
+	if !*write && !*insample {
 		return nil
 	}
 	m, err := textmodel.Train(trainDocs(docs, ""), opt)
 	if err != nil {
 		return err
+	}
+	if *insample {
+		if err := inSample(out, m, docs); err != nil {
+			return err
+		}
+	}
+	if !*write {
+		return nil
 	}
 	for _, s := range sets {
 		m.Trained = append(m.Trained, filepath.Base(s))
@@ -166,10 +177,8 @@ func load(c *classify.Classifier, name, dir string) ([]doc, error) {
 			explicit = explicit || m.Severity == "critical" || m.Severity == "high"
 		}
 		var windows [][]textmodel.Feature
-		if res.RuleLevel == classify.LevelPage {
-			for _, w := range c.ModelWindows(msg) {
-				windows = append(windows, append([]textmodel.Feature(nil), v.Features(w)...))
-			}
+		for _, w := range c.ModelWindows(msg) {
+			windows = append(windows, append([]textmodel.Feature(nil), v.Features(w)...))
 		}
 		out = append(out, doc{set: name, file: it.File, lang: it.Lang, features: fs,
 			emerg: it.Emergency, rules: res.RuleLevel, severe: res.Severe, explicit: explicit, words: len(words), windows: windows})
@@ -184,7 +193,7 @@ func trainDocs(docs []doc, except string) []textmodel.Doc {
 	var out []textmodel.Doc
 	for _, d := range docs {
 		if d.set != except {
-			out = append(out, textmodel.Doc{Features: d.features, Emergency: d.emerg})
+			out = append(out, textmodel.Doc{Features: d.features, Emergency: d.emerg, Windows: d.windows, Short: d.words < classify.ShortText})
 		}
 	}
 	return out
@@ -238,6 +247,31 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
+// inSample prints the combination's figures per set with the model trained on all of them.
+func inSample(out io.Writer, m *textmodel.Model, docs []doc) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "in-sample set\tmsgs\trecall\tfalse page\tcoverage\tconcern")
+	per := map[string]*tally{}
+	var order []string
+	var all tally
+	for _, d := range docs {
+		if per[d.set] == nil {
+			per[d.set] = &tally{}
+			order = append(order, d.set)
+		}
+		s := score(m, d)
+		l := classify.Combine(d.rules, d.severe, &s)
+		per[d.set].add(d, l)
+		all.add(d, l)
+	}
+	for _, name := range order {
+		t := per[name]
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", name, t.esc+t.hold, t)
+	}
+	fmt.Fprintf(tw, "all\t%d\t%s\n", all.esc+all.hold, all)
+	return tw.Flush()
+}
+
 func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOptions, list bool, dump io.Writer) error {
 	var names []string
 	seen := map[string]bool{}
@@ -270,8 +304,8 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 				all[k].add(d, l)
 			}
 			if dump != nil {
-				fmt.Fprintf(dump, "%s\t%s\t%s\t%v\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%v\t%v\t%d\n", d.set, d.file, d.lang, d.emerg, s.P,
-					s.Page, s.Confirm, s.RulePage, s.Concern, d.rules, d.severe, d.explicit, d.words)
+				fmt.Fprintf(dump, "%s\t%s\t%s\t%v\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%v\t%v\t%d\t%.4f\t%.4f\t%s\n", d.set, d.file, d.lang, d.emerg, s.P,
+					s.Page, s.Confirm, s.RulePage, s.Concern, d.rules, d.severe, d.explicit, d.words, s.Local, s.Dismiss, levels[2])
 			}
 			if list && (levels[2] == classify.LevelPage) != d.emerg {
 				wrong = append(wrong, fmt.Sprintf("%s/%s\temergency=%v\tscore %.3f (page at %.3f)\trules %s", d.set, d.file, d.emerg, s.P, s.Page, d.rules))
@@ -299,7 +333,12 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 					order = append(order, key)
 				}
 			}
-			for k, l := range [3]classify.Level{d.rules, classify.Combine(classify.LevelNone, false, &s), classify.Combine(d.rules, d.severe, &s)} {
+			levels := [3]classify.Level{d.rules, classify.Combine(classify.LevelNone, false, &s), classify.Combine(d.rules, d.severe, &s)}
+			if dump != nil {
+				fmt.Fprintf(dump, "%s\t%s\t%s\t%v\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%v\t%v\t%d\t%.4f\t%.4f\t%s\n", "x-"+d.set, d.file, d.lang, d.emerg, s.P,
+					s.Page, s.Confirm, s.RulePage, s.Concern, d.rules, d.severe, d.explicit, d.words, s.Local, s.Dismiss, levels[2])
+			}
+			for k, l := range levels {
 				per[d.set][k].add(d, l)
 				per[d.set+" "+d.lang][k].add(d, l)
 				all[k].add(d, l)
