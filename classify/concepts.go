@@ -1,6 +1,9 @@
 package classify
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Stage tokens -> concepts: every concept term of every language is found in one pass over a field's tokens,
 // then each occurrence is judged in its own context (quoted history, signature, bulk mail, negation, past,
@@ -104,6 +107,22 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf *information
 	}
 	lx.informational(ev)
 	return ev
+}
+
+// imminentIntent reports whether a sentence of the writer's holds both a counting critical rule match (an
+// explicit intent: "I have decided to end my life") and a time that is now or soon ("tonight"): an
+// announced act, which no score of the model dismisses, however long and ordinary the rest of the mail.
+func (lx *lexicon) imminentIntent(ev *evidence) bool {
+	for i := range ev.hits {
+		h := &ev.hits[i]
+		if h.concept != lx.now || !h.live() || len(h.field.critical) == 0 {
+			continue
+		}
+		if slices.Contains(h.field.critical, h.field.sentence[h.start]) {
+			return true
+		}
+	}
+	return false
 }
 
 // judge sets why one occurrence does not count, if it does not.

@@ -201,7 +201,7 @@ func (c *Classifier) learned(res *Result, sc *scratch, fields []*fieldText) {
 		}
 	}
 	res.Model = &ModelScore{Score: s.P, Local: s.Local, Words: s.Words, Thresholds: s.Thresholds}
-	res.Level = Combine(res.RuleLevel, res.Severe, &s)
+	res.Level = Combine(res.RuleLevel, res.Severe || res.Imminent, &s)
 	if res.Level == LevelPage && len(res.Matches) == 0 {
 		// Alerts and the audit name what paged.
 		res.Matches = append(res.Matches, Match{Rule: modelRule, Phrase: "learned text model", Field: "message",

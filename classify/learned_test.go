@@ -152,3 +152,41 @@ func TestCombinationOnDevelopmentMail(t *testing.T) {
 		}
 	}
 }
+
+// An explicit intent with a time that is today or within hours, in one of the writer's sentences, pages
+// however long and ordinary the rest of the mail, in each language; negated, past, quoted or a purchase, it
+// does not count as one.
+func TestImminentIntent(t *testing.T) {
+	c := newTestClassifier(t)
+	chatEN := " Thank you for our session on Monday, it helped me think about my mother. I wanted to ask whether we could" +
+		" move our appointment to Friday at ten. This week was busy, and I felt nervous about the meeting with my manager." +
+		"\n\nMy sister called me and we talked about the holidays for a long time. I have been trying the breathing exercise" +
+		" every morning before work. I will bring the receipt for the insurance next time. On Tuesday I went for a walk by" +
+		" the canal and it did me good. Could you send me the invoice for last month when you have a moment?\n\nBest regards,\nEmma"
+	chatFR := " Merci pour la séance de lundi, elle m'a aidée à réfléchir à ma mère. Je voulais savoir si nous pouvions" +
+		" déplacer le rendez-vous à vendredi à dix heures. Cette semaine a été chargée, et j'étais nerveuse après la réunion" +
+		" avec ma cheffe.\n\nMa sœur m'a appelée et nous avons parlé des vacances longtemps. J'ai essayé l'exercice de" +
+		" respiration chaque matin avant le travail. J'apporterai le reçu pour la mutuelle la prochaine fois. Pourriez-vous" +
+		" m'envoyer la facture du mois dernier quand vous aurez un moment ?\n\nBien à vous,\nCamille"
+	for _, tc := range []struct {
+		body     string
+		imminent bool
+	}{
+		{"Hello,\n\nI have decided to end my life tonight." + chatEN, true},
+		{"Hello,\n\nI want to kill myself today, I have a plan." + chatEN, true},
+		{"Bonjour,\n\nJ'ai décidé de mettre fin à mes jours ce soir." + chatFR, true},
+		{"Bonjour,\n\nJe veux me tuer ce soir, c'est décidé." + chatFR, true},
+		{"Hello,\n\nI am not going to end my life tonight, I promise." + chatEN, false},
+		{"Hello,\n\nTwo years ago I tried to end my life, and today I feel proud of the road since." + chatEN, false},
+		{"Hello,\n\nI wanted to end my life, on some days last year." + chatEN, false},
+		{"Bonjour,\n\nJe me suis acheté une corde d'escalade ce matin pour le club." + chatFR, false},
+	} {
+		r := c.Classify(msg("About Tuesday", tc.body))
+		if r.Imminent != tc.imminent {
+			t.Errorf("%.60q: imminent %v, want %v (level %s, matches %s)", tc.body, r.Imminent, tc.imminent, r.Level, describeMatches(r.Matches))
+		}
+		if tc.imminent && r.Level != LevelPage {
+			t.Errorf("%.60q: level %s, want page (model %+v)", tc.body, r.Level, r.Model)
+		}
+	}
+}

@@ -114,6 +114,7 @@ type lexicon struct {
 	appeal      uint8      // the concept of fundraising and newsletter wording
 	bulkFooter  uint8      // the concept of unsubscribe footers
 	homework    uint8      // the concept of therapy homework
+	now         uint8      // the concept of a time this very day or within hours ("tonight", "ce soir")
 }
 
 var sharedLexicon = sync.OnceValues(loadLexicon)
@@ -186,7 +187,7 @@ func loadLexicon() (*lexicon, error) {
 	if lx.accident, err = lx.set([]string{"benign.accident"}); err != nil {
 		return nil, err
 	}
-	for name, dst := range map[string]*uint8{"benign.appeal": &lx.appeal, "benign.bulk": &lx.bulkFooter, "benign.homework": &lx.homework} {
+	for name, dst := range map[string]*uint8{"benign.appeal": &lx.appeal, "benign.bulk": &lx.bulkFooter, "benign.homework": &lx.homework, "now": &lx.now} {
 		id, ok := lx.byName[name]
 		if !ok {
 			return nil, fmt.Errorf("concept lexicons: %s is missing", name)

@@ -42,6 +42,7 @@ func (c *Classifier) Classify(m *Message) *Result {
 		c.applyRules(res, sc, f, inf)
 	}
 	c.applyWeak(res)
+	res.Imminent = c.lex.imminentIntent(ev)
 	fired := c.lex.fire(ev)
 	c.decide(res, ev, fired, fields)
 	c.learned(res, sc, fields)
@@ -75,6 +76,7 @@ type fieldText struct {
 	sent0        int32            // message-wide number of the field's first sentence
 	sents        int32            // how many sentences
 	severe       []bool           // per sentence of the field: present-tense severity found in it
+	critical     []int32          // the sentences of the field's counting critical rule matches
 	inform       map[int32]string // context segments with awareness, homework or recovery words: the marker
 	informHits   []*conceptHit    // those words' occurrences
 	everydayHits []*conceptHit    // sports gear, tools, food words

@@ -110,6 +110,7 @@ type Result struct {
 	Concepts   []Evidence    `json:"concepts"`             // the risk concepts found, counting or not (roles left out)
 	RuleLevel  Level         `json:"rule_level,omitempty"` // the level the rules, frames and context gave alone
 	Severe     bool          `json:"severe,omitempty"`     // present-tense severity found: always a page
+	Imminent   bool          `json:"imminent,omitempty"`   // an explicit intent with a time that is now or soon, in one sentence: always a page
 	Model      *ModelScore   `json:"model,omitempty"`      // the text model's score (absent when it is off)
 	Error      string        `json:"error,omitempty"`
 

@@ -57,15 +57,30 @@ func (c *Classifier) applyRules(res *Result, sc *scratch, f *fieldText, inf info
 	if len(c.regexes) > 0 {
 		fr.regexes(f.bit)
 	}
-	fr.spreadResolved()
+	type critical struct {
+		idx  int
+		sent int32
+	}
+	var crit []critical
+	for _, k := range fr.kept {
+		if mt := &res.Matches[k.idx]; mt.Severity == "critical" && strings.HasSuffix(mt.Rule, "-suicide-intent") && (fr.selfDirected(k.s, k.e) || fr.firstPerson(k.s, k.e)) {
+			crit = append(crit, critical{k.idx, f.sentence[k.s]})
+		}
+	}
+	drop := fr.spreadResolved()
+	for _, k := range crit {
+		if _, gone := drop[k.idx]; !gone {
+			f.critical = append(f.critical, k.sent)
+		}
+	}
 }
 
 // spreadResolved extends a "resolved" verdict to the other rules matched in the same clause by the resolved
 // words themselves: in "l'envie de me couper a disparu" the self-harm words are over, and "a disparu" is not a
 // missing person.
-func (fr *fieldRun) spreadResolved() {
+func (fr *fieldRun) spreadResolved() map[int]string {
 	if len(fr.resolvedClauses) == 0 || len(fr.kept) == 0 || fr.fc == nil {
-		return
+		return nil
 	}
 	drop := map[int]string{}
 	live := map[int]bool{} // a match reported once but also found where nothing resolves it
@@ -89,7 +104,7 @@ func (fr *fieldRun) spreadResolved() {
 		delete(drop, idx)
 	}
 	if len(drop) == 0 {
-		return
+		return nil
 	}
 	kept := fr.res.Matches[:0]
 	for i, mt := range fr.res.Matches {
@@ -104,6 +119,7 @@ func (fr *fieldRun) spreadResolved() {
 		}
 	}
 	fr.res.Matches = kept
+	return drop
 }
 
 // regexes runs the regex rules over the normalised text: folded words joined by single spaces.

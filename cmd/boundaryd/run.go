@@ -48,6 +48,8 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		Clock:   e.clock,
 		OnReady: func() {
 			notifySystemd(log, sd.SdNotifyReady+"\n"+sdStatus("watching "+cfg.IMAP.Inbox))
+			// The first session is up: connecting, logging in and selecting were start-up too.
+			trimStartup(log)
 		},
 		Watchdog: systemdWatchdog(log),
 	})
@@ -57,14 +59,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	}
 	// A daemon that idles for days on a small machine: keep the heap close
 	// to what is live (the compiled rules and the text model) rather than
-	// double it, give back what compiling them used, and the start-up's pages
-	// of the executable (most of it; the loop maps back the few it uses).
+	// double it, and give back what starting used.
 	debug.SetGCPercent(50)
-	if st, err := memtrim.Startup(); err != nil {
-		log.Warn("cannot give back the start-up's memory", "err", err)
-	} else {
-		log.Debug("gave back the start-up's memory", "mappings", st.Mappings, "bytes", st.Bytes)
-	}
+	trimStartup(log)
 	if cfg.HTTP.Listen != "" {
 		checker := &health.Checker{Session: metrics.Session, Hold: metrics.Hold, Clock: e.clock}
 		if len(cfg.Emergency.Alerts) > 0 {
@@ -105,6 +102,18 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	}
 	log.Info("boundaryd stopped")
 	return exitOK
+}
+
+// trimStartup gives back the memory start-up used and no longer needs: the
+// free heap, and the executable's pages (most of it; the loop maps back the
+// few it uses). Called once the daemon is built, and again once its first
+// session is up.
+func trimStartup(log *slog.Logger) {
+	if st, err := memtrim.Startup(); err != nil {
+		log.Warn("cannot give back the start-up's memory", "err", err)
+	} else {
+		log.Debug("gave back the start-up's memory", "mappings", st.Mappings, "bytes", st.Bytes)
+	}
 }
 
 // notifySystemd sends state to systemd's notify socket (sd_notify: READY,

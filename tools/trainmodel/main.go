@@ -181,7 +181,7 @@ func load(c *classify.Classifier, name, dir string) ([]doc, error) {
 			windows = append(windows, append([]textmodel.Feature(nil), v.Features(w)...))
 		}
 		out = append(out, doc{set: name, file: it.File, lang: it.Lang, features: fs,
-			emerg: it.Emergency, rules: res.RuleLevel, severe: res.Severe, explicit: explicit, words: len(words), windows: windows})
+			emerg: it.Emergency, rules: res.RuleLevel, severe: res.Severe || res.Imminent, explicit: explicit, words: len(words), windows: windows})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("set " + name + " is empty")
