@@ -132,6 +132,9 @@ func writeExplanation(w io.Writer, r *classify.Result) {
 	if r.Severe {
 		fmt.Fprintln(w, "  severity: present-tense severity found: always a page, whatever the context and the model")
 	}
+	if r.Imminent {
+		fmt.Fprintln(w, "  imminent: an explicit intent and a time that is now or soon, in one sentence: always a page, whatever the model")
+	}
 	if m := r.Model; m != nil {
 		fmt.Fprintf(w, "  model:    score %.2f from %d words: pages alone at %.2f, with the rules' concern at %.2f, confirms the rules' page at %.2f, a concern at %.2f\n",
 			m.Score, m.Words, m.Page, m.Confirm, m.RulePage, m.Concern)

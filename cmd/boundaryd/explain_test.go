@@ -46,6 +46,30 @@ func TestExplainLevel(t *testing.T) {
 		!strings.Contains(out, "finality.letter") {
 		t.Errorf("text explain should show the level, the frame and its concepts:\n%s", out)
 	}
+
+	// An announced act in a long ordinary mail: the imminent line in the text, the field in the JSON, and the
+	// model's best window.
+	announced := "From: a@patients.example\r\nSubject: About Tuesday\r\n\r\nHello,\r\n\r\nI have decided to end my life tonight. " +
+		strings.Repeat("Thank you for our session on Monday, it helped me think about my mother. Could you send me the invoice for last month? ", 6) +
+		"\r\n\r\nBest regards,\r\nEmma\r\n"
+	code, out, _ = cli(t, announced, "explain", "-")
+	if code != 0 || !strings.Contains(out, "level:    page") || !strings.Contains(out, "imminent:") || !strings.Contains(out, "best window") {
+		t.Errorf("text explain should show the announced act and the best window:\n%s", out)
+	}
+	code, out, _ = cli(t, announced, "explain", "--json", "-")
+	var obj struct {
+		Level    string
+		Imminent bool
+		Model    struct {
+			Local    float64
+			WindowAt float64 `json:"window_at"`
+			ShortAt  float64 `json:"short_at"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &obj); code != 0 || err != nil || obj.Level != "page" || !obj.Imminent ||
+		obj.Model.Local == 0 || obj.Model.WindowAt == 0 || obj.Model.ShortAt == 0 {
+		t.Errorf("explain --json: %+v (%v):\n%s", obj, err, out)
+	}
 }
 
 // TestRulesDumpLexicons: rules --dump prints the rule sets, the concept lexicons and the frames; --set picks one.
