@@ -53,21 +53,22 @@ const ShortText = 20
 // Combine is the level from the rules' own level, whether present-tense severity was found, and the text
 // model's score (nil when the model is off: the rules decide alone). Present-tense severity always pages. A
 // short message is the rules', but for a score at the short threshold, a concern of theirs the model scores
-// at its page threshold, and a concern the model adds. Otherwise a page needs a score at the page threshold,
+// at its page threshold (neither when the rules set risk words aside in context), and a concern the model adds. Otherwise a page needs a score at the page threshold,
 // or a lower one the rules back with a concern, or a lower one still with the rules paging, met by the whole
 // or by one window of three sentences on the window threshold's own scale (so that a page buried in a long
 // mail stays one); a rule page the model does not confirm, a rule concern the model does not dismiss, or a
 // score at the concern threshold, is a concern.
-func Combine(rules Level, severe bool, s *textmodel.Score) Level {
-	if severe {
+func Combine(r RuleVerdict, s *textmodel.Score) Level {
+	if r.Severe {
 		return LevelPage
 	}
 	if s == nil {
-		return rules
+		return r.Level
 	}
+	rules := r.Level
 	if s.Words < ShortText {
 		switch {
-		case s.P >= s.Short, rules == LevelConcern && s.P >= s.Page:
+		case !r.SetAside && (s.P >= s.Short || rules == LevelConcern && s.P >= s.Page):
 			return LevelPage
 		case rules == LevelNone && s.P >= s.Concern:
 			return LevelConcern
@@ -84,6 +85,26 @@ func Combine(rules Level, severe bool, s *textmodel.Score) Level {
 		return LevelConcern
 	}
 	return LevelNone
+}
+
+// RuleVerdict is what the rules stage says of a message, as Combine reads it.
+type RuleVerdict struct {
+	Level  Level // the rules' own level
+	Severe bool  // present-tense severity or an announced act was found: always a page
+	// SetAside: the rules found risk words and set them aside in their context (negated, past, an idiom,
+	// someone else's story, quoted...). In a short message that judgement stands: the model's score, which reads
+	// the words without their context, does not turn it into a page.
+	SetAside bool
+}
+
+// Rules returns what the rules stage said of the message, as Combine reads it. Words set aside only for
+// being weak alone (a farewell with nothing else) were not judged in a context: they do not count as set aside.
+func (res *Result) Rules() RuleVerdict {
+	v := RuleVerdict{Level: res.RuleLevel, Severe: res.Severe || res.Imminent}
+	for _, s := range res.Suppressed {
+		v.SetAside = v.SetAside || s.Reason != ReasonWeakAlone
+	}
+	return v
 }
 
 // modelWords are the words the model reads: the subject's and the writer's new text's, not quoted history
@@ -201,7 +222,7 @@ func (c *Classifier) learned(res *Result, sc *scratch, fields []*fieldText) {
 		}
 	}
 	res.Model = &ModelScore{Score: s.P, Local: s.Local, Words: s.Words, Thresholds: s.Thresholds}
-	res.Level = Combine(res.RuleLevel, res.Severe || res.Imminent, &s)
+	res.Level = Combine(res.Rules(), &s)
 	if res.Level == LevelPage && len(res.Matches) == 0 {
 		// Alerts and the audit name what paged.
 		res.Matches = append(res.Matches, Match{Rule: modelRule, Phrase: "learned text model", Field: "message",

@@ -52,8 +52,20 @@ func TestCombine(t *testing.T) {
 		{LevelConcern, false, window(0.1, 0.99), LevelConcern}, // a window confirms a page only
 		{LevelNone, false, window(0.1, 0.99), LevelNone},       //
 	}
+	// Risk words the rules set aside in context keep a short message from paging on the score alone.
+	for _, l := range []Level{LevelNone, LevelConcern} {
+		if got := Combine(RuleVerdict{Level: l, SetAside: true}, score(0.99, 5)); got != l && !(l == LevelNone && got == LevelConcern) {
+			t.Errorf("short, %s, set aside, score 0.99: %s", l, got)
+		}
+		if got := Combine(RuleVerdict{Level: l, SetAside: true}, score(0.99, 5)); got == LevelPage {
+			t.Errorf("short, %s, set aside, score 0.99: paged", l)
+		}
+	}
+	if got := Combine(RuleVerdict{Level: LevelConcern, SetAside: true}, score(0.99, ShortText)); got != LevelPage {
+		t.Errorf("long, concern set aside, score 0.99: %s, want page", got)
+	}
 	for _, tc := range cases {
-		if got := Combine(tc.rules, tc.severe, tc.s); got != tc.want {
+		if got := Combine(RuleVerdict{Level: tc.rules, Severe: tc.severe}, tc.s); got != tc.want {
 			t.Errorf("Combine(%s, severe %v, %+v) = %s, want %s", tc.rules, tc.severe, tc.s, got, tc.want)
 		}
 	}

@@ -208,5 +208,5 @@ func guessLang(fields []*fieldText) uint8 {
 	case fr >= 3 && en*4 <= fr:
 		return langFR
 	}
-	return 0
+	return langAny
 }

@@ -10,3 +10,26 @@ func TestFunctionWord(t *testing.T) {
 		}
 	}
 }
+
+// TestGuessLang: one language when its function words clearly dominate the new text, both otherwise (a
+// guess of neither would apply no concept term at all).
+func TestGuessLang(t *testing.T) {
+	c := newRulesClassifier(t)
+	for _, tc := range []struct {
+		body string
+		want uint8
+	}{
+		{"I think that the session on Monday was good for me, and I will bring the form.", langEN},
+		{"Je pense que la séance de lundi était bien pour moi, et je vous apporte le formulaire.", langFR},
+		{"Adieu.", langAny},
+		{"ok", langAny},
+		{"I think the session was good. Je pense que la séance était bien.", langAny},
+	} {
+		sc := c.pool.Get().(*scratch)
+		got := guessLang(c.fields(sc, "", tc.body, segmentLines(tc.body)))
+		c.pool.Put(sc)
+		if got != tc.want {
+			t.Errorf("guessLang(%q) = %d, want %d", tc.body, got, tc.want)
+		}
+	}
+}

@@ -38,6 +38,7 @@ type doc struct {
 	lang     string
 	features []textmodel.Feature
 	emerg    bool
+	verdict  classify.RuleVerdict // what the rules said, as Combine reads it
 	rules    classify.Level
 	severe   bool
 	explicit bool // a rule match of severity critical or high counts
@@ -181,7 +182,7 @@ func load(c *classify.Classifier, name, dir string) ([]doc, error) {
 			windows = append(windows, append([]textmodel.Feature(nil), v.Features(w)...))
 		}
 		out = append(out, doc{set: name, file: it.File, lang: it.Lang, features: fs,
-			emerg: it.Emergency, rules: res.RuleLevel, severe: res.Severe || res.Imminent, explicit: explicit, words: len(words), windows: windows})
+			emerg: it.Emergency, verdict: res.Rules(), rules: res.RuleLevel, severe: res.Severe || res.Imminent, explicit: explicit, words: len(words), windows: windows})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("set " + name + " is empty")
@@ -260,7 +261,7 @@ func inSample(out io.Writer, m *textmodel.Model, docs []doc) error {
 			order = append(order, d.set)
 		}
 		s := score(m, d)
-		l := classify.Combine(d.rules, d.severe, &s)
+		l := classify.Combine(d.verdict, &s)
 		per[d.set].add(d, l)
 		all.add(d, l)
 	}
@@ -298,7 +299,7 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 			}
 			n++
 			s := score(m, d)
-			levels := [3]classify.Level{d.rules, classify.Combine(classify.LevelNone, false, &s), classify.Combine(d.rules, d.severe, &s)}
+			levels := [3]classify.Level{d.rules, classify.Combine(classify.RuleVerdict{}, &s), classify.Combine(d.verdict, &s)}
 			for k, l := range levels {
 				t[k].add(d, l)
 				all[k].add(d, l)
@@ -333,7 +334,7 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 					order = append(order, key)
 				}
 			}
-			levels := [3]classify.Level{d.rules, classify.Combine(classify.LevelNone, false, &s), classify.Combine(d.rules, d.severe, &s)}
+			levels := [3]classify.Level{d.rules, classify.Combine(classify.RuleVerdict{}, &s), classify.Combine(d.verdict, &s)}
 			if dump != nil {
 				fmt.Fprintf(dump, "%s\t%s\t%s\t%v\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%v\t%v\t%d\t%.4f\t%.4f\t%s\n", "x-"+d.set, d.file, d.lang, d.emerg, s.P,
 					s.Page, s.Confirm, s.RulePage, s.Concern, d.rules, d.severe, d.explicit, d.words, s.Local, s.Dismiss, levels[2])
