@@ -202,3 +202,19 @@ func TestImminentIntent(t *testing.T) {
 		}
 	}
 }
+
+// "jpp" is SMS French for "j'en peux plus" (I can't take any more): the normaliser spells it out, so it
+// must not be one of the laughter markers that make "me tuer" a figure of speech.
+func TestDespairIsNotLaughter(t *testing.T) {
+	c := newTestClassifier(t)
+	for body, page := range map[string]bool{
+		"jvais me tuer ce soir jen peux plus dsl": true,
+		"jvais me tuer ce soir jpp":               true,
+		"ce prof va me tuer mdr":                  false,
+		"ma cheffe va me tuer haha":               false,
+	} {
+		if r := c.Classify(msg("", body)); (r.Level == LevelPage) != page {
+			t.Errorf("%q: level %s, want page %v (suppressed %s)", body, r.Level, page, describeSuppressed(r.Suppressed))
+		}
+	}
+}
