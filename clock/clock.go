@@ -70,6 +70,18 @@ func WaitUntil(ctx context.Context, c Clock, t time.Time) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
+	if a, ok := c.(interface {
+		AfterTime(time.Time) <-chan time.Time
+	}); ok {
+		// A clock that can wait for an instant (the fake): waiting for now+d instead would miss t when the
+		// time is set to t between reading now and registering the wait, and wait for ever.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.AfterTime(t.Round(0)):
+			return nil
+		}
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -3,6 +3,7 @@ package clock
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -21,9 +22,15 @@ func startWait(ctx context.Context, c Clock, at time.Time) <-chan error {
 	return done
 }
 
+// slicing is a fake clock that, like the system clock, can only wait for a duration: WaitUntil waits for it
+// in slices and checks the wall clock after each. Its AfterTime (of another signature) hides the fake's.
+type slicing struct{ *Fake }
+
+func (slicing) AfterTime() {}
+
 func TestWaitReturnsWhenClockAdvanced(t *testing.T) {
 	ctx := testCtx(t)
-	clk := NewFake(utc(t, "2026-03-10 12:00"))
+	clk := slicing{NewFake(utc(t, "2026-03-10 12:00"))}
 	target := utc(t, "2026-03-10 17:00") // five hours: many one-minute slices
 	done := startWait(ctx, clk, target)
 
@@ -74,6 +81,8 @@ type recordingClock struct {
 	max time.Duration
 }
 
+func (*recordingClock) AfterTime() {} // waits in slices, as the system clock does (see slicing)
+
 func (c *recordingClock) After(d time.Duration) <-chan time.Time {
 	c.Fake.mu.Lock()
 	c.max = max(c.max, d)
@@ -89,7 +98,7 @@ func (c *recordingClock) longest() time.Duration {
 
 func TestWaitClockJumpsBack(t *testing.T) {
 	ctx := testCtx(t)
-	clk := NewFake(utc(t, "2026-03-10 17:59"))
+	clk := slicing{NewFake(utc(t, "2026-03-10 17:59"))}
 	target := utc(t, "2026-03-10 18:00")
 	done := startWait(ctx, clk, target)
 	if err := clk.BlockUntilWaiters(ctx, 1); err != nil {
@@ -194,4 +203,26 @@ func utc(t testing.TB, s string) time.Time {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestWaitUntilFakeSetToTheInstant: the time is set to exactly the instant waited for, at any moment of the
+// wait's start (the demo's narrator does this while the daemon starts waiting for its next review time):
+// the wait ends. Waiting for Now()+d instead loses the wake-up when Set lands between the two.
+func TestWaitUntilFakeSetToTheInstant(t *testing.T) {
+	start := time.Date(2019, 3, 25, 8, 0, 0, 0, time.UTC)
+	for i := range 2000 {
+		f := NewFake(start)
+		at := start.Add(time.Hour)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		done := startWait(ctx, f, at)
+		if i%2 == 0 {
+			runtime.Gosched()
+		}
+		f.Set(at)
+		err := <-done
+		cancel()
+		if err != nil {
+			t.Fatalf("iteration %d: WaitUntil did not return after the time was set to its instant: %v", i, err)
+		}
+	}
 }

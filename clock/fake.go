@@ -49,6 +49,21 @@ func (c *Fake) After(d time.Duration) <-chan time.Time {
 }
 
 // Advance moves the clock forward by d (backward if d is negative).
+// AfterTime returns a channel that receives the fake time once it reaches t: at once if it has. Unlike
+// After(t.Sub(Now())), it cannot miss t when another goroutine sets the time between the two calls.
+func (c *Fake) AfterTime(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeWaiter{at: t, ch: ch})
+	c.notifyLocked()
+	return ch
+}
+
 func (c *Fake) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
