@@ -39,6 +39,9 @@ type rule struct {
 	name, category, severity string
 	langs                    uint8
 	fields                   uint8 // fieldSubject | fieldBody
+	// intent: an explicit intent to die (the built-in suicide-intent rules); with a time that is today, in
+	// one sentence in the first person, an announced act (see imminentIntent).
+	intent bool
 }
 
 type phraseRef struct {
@@ -185,7 +188,8 @@ func mergeRules(builtin []string, user []RuleSpec) ([]RuleSpec, error) {
 }
 
 func (c *Classifier) addRule(sp RuleSpec) error {
-	r := &rule{name: sp.Name, category: sp.Category, severity: sp.Severity}
+	r := &rule{name: sp.Name, category: sp.Category, severity: sp.Severity,
+		intent: sp.Severity == "critical" && strings.HasSuffix(sp.Name, "-suicide-intent")}
 	var err error
 	if r.langs, err = langBits(sp.Lang); err != nil {
 		return fmt.Errorf("emergency rule %q: %w", sp.Name, err)

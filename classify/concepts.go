@@ -109,16 +109,16 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf *information
 	return ev
 }
 
-// imminentIntent reports whether a sentence of the writer's holds both a counting critical rule match (an
-// explicit intent: "I have decided to end my life") and a time that is now or soon ("tonight"): an
+// imminentIntent reports whether a sentence of the writer's holds both a counting explicit intent in the first
+// person ("I have decided to end my life") and a time that is today or within hours ("tonight"): an
 // announced act, which no score of the model dismisses, however long and ordinary the rest of the mail.
 func (lx *lexicon) imminentIntent(ev *evidence) bool {
 	for i := range ev.hits {
 		h := &ev.hits[i]
-		if h.concept != lx.now || !h.live() || len(h.field.critical) == 0 {
+		if h.concept != lx.now || !h.live() || len(h.field.intents) == 0 {
 			continue
 		}
-		if slices.Contains(h.field.critical, h.field.sentence[h.start]) {
+		if slices.Contains(h.field.intents, h.field.sentence[h.start]) {
 			return true
 		}
 	}

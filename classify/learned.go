@@ -50,14 +50,14 @@ type ModelScore struct {
 // from short ordinary mail alone), or a rules' concern the score confirms at the page threshold.
 const ShortText = 20
 
-// Combine is the level from the rules' own level, whether present-tense severity was found, and the text
-// model's score (nil when the model is off: the rules decide alone). Present-tense severity always pages. A
-// short message is the rules', but for a score at the short threshold, a concern of theirs the model scores
-// at its page threshold (neither when the rules set risk words aside in context), and a concern the model adds. Otherwise a page needs a score at the page threshold,
-// or a lower one the rules back with a concern, or a lower one still with the rules paging, met by the whole
-// or by one window of three sentences on the window threshold's own scale (so that a page buried in a long
-// mail stays one); a rule page the model does not confirm, a rule concern the model does not dismiss, or a
-// score at the concern threshold, is a concern.
+// Combine is the level from what the rules said and the text model's score (nil when the model is off: the
+// rules decide alone). Present-tense severity or an announced act always pages. A short message is the
+// rules', but for a score at the short threshold, a concern of theirs the model scores at its page threshold
+// (neither when the rules set risk words aside in context), and a concern the model adds. Otherwise a page
+// needs a score at the page threshold, or a lower one the rules back with a concern, or a lower one still
+// with the rules paging, met by the whole or by one window of three sentences on the window threshold's own
+// scale (so that a page buried in a long mail stays one); a rule page the model does not confirm, a rule
+// concern the model does not dismiss, or a score at the concern threshold, is a concern.
 func Combine(r RuleVerdict, s *textmodel.Score) Level {
 	if r.Severe {
 		return LevelPage

@@ -76,7 +76,7 @@ type fieldText struct {
 	sent0        int32            // message-wide number of the field's first sentence
 	sents        int32            // how many sentences
 	severe       []bool           // per sentence of the field: present-tense severity found in it
-	critical     []int32          // the sentences of the field's counting critical rule matches
+	intents      []int32          // the sentences of the field's counting explicit intents in the first person
 	inform       map[int32]string // context segments with awareness, homework or recovery words: the marker
 	informHits   []*conceptHit    // those words' occurrences
 	everydayHits []*conceptHit    // sports gear, tools, food words

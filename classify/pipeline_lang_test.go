@@ -26,7 +26,7 @@ func TestGuessLang(t *testing.T) {
 		{"I think the session was good. Je pense que la séance était bien.", langAny},
 	} {
 		sc := c.pool.Get().(*scratch)
-		got := guessLang(c.fields(sc, "", tc.body, segmentLines(tc.body)))
+		got := guessLang(c.messageFields(sc, &Message{Body: tc.body}))
 		c.pool.Put(sc)
 		if got != tc.want {
 			t.Errorf("guessLang(%q) = %d, want %d", tc.body, got, tc.want)

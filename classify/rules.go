@@ -26,8 +26,9 @@ type fieldRun struct {
 }
 
 type keptMatch struct {
-	idx  int // in res.Matches
-	s, e int
+	idx    int // in res.Matches
+	s, e   int
+	intent bool // the rule's intent flag
 }
 
 // seenKey identifies one reported outcome; repeats of it are not listed again.
@@ -57,20 +58,17 @@ func (c *Classifier) applyRules(res *Result, sc *scratch, f *fieldText, inf info
 	if len(c.regexes) > 0 {
 		fr.regexes(f.bit)
 	}
-	type critical struct {
-		idx  int
-		sent int32
-	}
-	var crit []critical
+	// The writer's own explicit intents, where the resolved post-pass leaves them counting.
+	var intents []keptMatch
 	for _, k := range fr.kept {
-		if mt := &res.Matches[k.idx]; mt.Severity == "critical" && strings.HasSuffix(mt.Rule, "-suicide-intent") && (fr.selfDirected(k.s, k.e) || fr.firstPerson(k.s, k.e)) {
-			crit = append(crit, critical{k.idx, f.sentence[k.s]})
+		if k.intent && (fr.selfDirected(k.s, k.e) || fr.firstPerson(k.s, k.e)) {
+			intents = append(intents, k)
 		}
 	}
 	drop := fr.spreadResolved()
-	for _, k := range crit {
+	for _, k := range intents {
 		if _, gone := drop[k.idx]; !gone {
-			f.critical = append(f.critical, k.sent)
+			f.intents = append(f.intents, f.sentence[k.s])
 		}
 	}
 }
@@ -205,7 +203,7 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 	if fr.seen[key] {
 		if reason == "" {
 			if idx, ok := fr.matchIdx[key]; ok {
-				fr.kept = append(fr.kept, keptMatch{idx: idx, s: s, e: e})
+				fr.kept = append(fr.kept, keptMatch{idx: idx, s: s, e: e, intent: r.intent})
 			}
 		}
 		return
@@ -225,7 +223,7 @@ func (fr *fieldRun) judge(ri int, src string, s, e int, mode negMode) {
 				fr.matchIdx = map[seenKey]int{}
 			}
 			fr.matchIdx[key] = len(fr.res.Matches)
-			fr.kept = append(fr.kept, keptMatch{idx: len(fr.res.Matches), s: s, e: e})
+			fr.kept = append(fr.kept, keptMatch{idx: len(fr.res.Matches), s: s, e: e, intent: r.intent})
 			fr.res.Matches = append(fr.res.Matches, Match{Rule: r.name, Phrase: src, Field: fr.name,
 				Excerpt: excerpt(fr.text, a, b), Words: words, Category: r.category, Severity: r.severity})
 		}

@@ -39,9 +39,7 @@ type doc struct {
 	features []textmodel.Feature
 	emerg    bool
 	verdict  classify.RuleVerdict // what the rules said, as Combine reads it
-	rules    classify.Level
-	severe   bool
-	explicit bool // a rule match of severity critical or high counts
+	explicit bool                 // a rule match of severity critical or high counts
 	words    int
 	windows  [][]textmodel.Feature // the windows the classifier scores when the rules page
 }
@@ -182,7 +180,7 @@ func load(c *classify.Classifier, name, dir string) ([]doc, error) {
 			windows = append(windows, append([]textmodel.Feature(nil), v.Features(w)...))
 		}
 		out = append(out, doc{set: name, file: it.File, lang: it.Lang, features: fs,
-			emerg: it.Emergency, verdict: res.Rules(), rules: res.RuleLevel, severe: res.Severe || res.Imminent, explicit: explicit, words: len(words), windows: windows})
+			emerg: it.Emergency, verdict: res.Rules(), explicit: explicit, words: len(words), windows: windows})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("set " + name + " is empty")
@@ -204,7 +202,7 @@ func trainDocs(docs []doc, except string) []textmodel.Doc {
 func score(m *textmodel.Model, d doc) textmodel.Score {
 	s := m.Score(d.features)
 	s.Words = d.words
-	if classify.WindowsNeeded(d.rules, &s) {
+	if classify.WindowsNeeded(d.verdict.Level, &s) {
 		for _, w := range d.windows {
 			s.Local = max(s.Local, m.Score(w).P)
 		}
@@ -299,17 +297,17 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 			}
 			n++
 			s := score(m, d)
-			levels := [3]classify.Level{d.rules, classify.Combine(classify.RuleVerdict{}, &s), classify.Combine(d.verdict, &s)}
+			levels := [3]classify.Level{d.verdict.Level, classify.Combine(classify.RuleVerdict{}, &s), classify.Combine(d.verdict, &s)}
 			for k, l := range levels {
 				t[k].add(d, l)
 				all[k].add(d, l)
 			}
 			if dump != nil {
 				fmt.Fprintf(dump, "%s\t%s\t%s\t%v\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%v\t%v\t%d\t%.4f\t%.4f\t%s\n", d.set, d.file, d.lang, d.emerg, s.P,
-					s.Page, s.Confirm, s.RulePage, s.Concern, d.rules, d.severe, d.explicit, d.words, s.Local, s.Dismiss, levels[2])
+					s.Page, s.Confirm, s.RulePage, s.Concern, d.verdict.Level, d.verdict.Severe, d.explicit, d.words, s.Local, s.Dismiss, levels[2])
 			}
 			if list && (levels[2] == classify.LevelPage) != d.emerg {
-				wrong = append(wrong, fmt.Sprintf("%s/%s\temergency=%v\tscore %.3f (page at %.3f)\trules %s", d.set, d.file, d.emerg, s.P, s.Page, d.rules))
+				wrong = append(wrong, fmt.Sprintf("%s/%s\temergency=%v\tscore %.3f (page at %.3f)\trules %s", d.set, d.file, d.emerg, s.P, s.Page, d.verdict.Level))
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.3f\n", name, n, t[0], t[1], t[2], m.Page)
@@ -334,10 +332,10 @@ func leaveOneSetOut(out io.Writer, docs, extras []doc, opt textmodel.TrainOption
 					order = append(order, key)
 				}
 			}
-			levels := [3]classify.Level{d.rules, classify.Combine(classify.RuleVerdict{}, &s), classify.Combine(d.verdict, &s)}
+			levels := [3]classify.Level{d.verdict.Level, classify.Combine(classify.RuleVerdict{}, &s), classify.Combine(d.verdict, &s)}
 			if dump != nil {
 				fmt.Fprintf(dump, "%s\t%s\t%s\t%v\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\t%v\t%v\t%d\t%.4f\t%.4f\t%s\n", "x-"+d.set, d.file, d.lang, d.emerg, s.P,
-					s.Page, s.Confirm, s.RulePage, s.Concern, d.rules, d.severe, d.explicit, d.words, s.Local, s.Dismiss, levels[2])
+					s.Page, s.Confirm, s.RulePage, s.Concern, d.verdict.Level, d.verdict.Severe, d.explicit, d.words, s.Local, s.Dismiss, levels[2])
 			}
 			for k, l := range levels {
 				per[d.set][k].add(d, l)
