@@ -498,11 +498,45 @@ func (fc *fieldContext) resolvedNear(s, e int, langs uint8) string {
 		if fc.pseudoAt(h.start, h.end) {
 			continue // "depuis hier, sans arrêt": a pseudo-negation does not say the struggle is over
 		}
+		if fc.provisionalNear(h.start, h.end) {
+			continue // "I feel fine for now": a state that may not last says nothing is over
+		}
 		if h.start >= e || (h.end <= s && fc.segment[h.start] == fc.segment[s]) {
 			return h.src
 		}
 	}
 	return ""
+}
+
+// provisional lists the qualifiers that make a "fine" provisional ("for now", "pour l'instant", "so far"), as
+// token keys; the tokenizer spells elisions out ("l'instant" is "le instant", "jusqu'ici" "jusque ici").
+var provisional = [][]string{
+	{"for", "now"}, {"so", "far"}, {"for", "the", "moment"}, {"at", "the", "moment"}, {"for", "the", "time", "being"},
+	{"as", "of", "now"}, {"pour", "le", "instant"}, {"pour", "le", "moment"}, {"pour", "le", "heure"},
+	{"jusque", "ici"}, {"jusque", "a", "present"}, {"jusque", "la"}, {"a", "ce", "stade"},
+}
+
+// provisionalNear reports a provisional qualifier within three tokens before or after the marker [s, e).
+func (fc *fieldContext) provisionalNear(s, e int) bool {
+	lo, hi := max(s-3-4, 0), min(e+3+4, len(fc.toks))
+	for _, q := range provisional {
+		for i := lo; i+len(q) <= hi; i++ {
+			if (i+len(q) <= s && i+len(q) >= s-3 || i >= e && i <= e+3) && fc.keysAt(i, q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keysAt reports whether the tokens from i on have the keys ks.
+func (fc *fieldContext) keysAt(i int, ks []string) bool {
+	for j, k := range ks {
+		if fc.toks[i+j].key != k {
+			return false
+		}
+	}
+	return true
 }
 
 // reportVerbs introduce someone's words: a resolved marker right after one is what that person said.

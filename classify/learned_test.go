@@ -192,6 +192,13 @@ func TestImminentIntent(t *testing.T) {
 		{"Hello,\n\nTwo years ago I tried to end my life, and today I feel proud of the road since." + chatEN, false},
 		{"Hello,\n\nI wanted to end my life, on some days last year." + chatEN, false},
 		{"Bonjour,\n\nJe me suis acheté une corde d'escalade ce matin pour le club." + chatFR, false},
+		// A set day close by is announced too; a foretold death ("I'm going to die at this exam") is dread.
+		{"Hello,\n\nI am going to kill myself this weekend, it is all arranged." + chatEN, true},
+		{"Hello,\n\nI will end my life tomorrow, I wanted you to know." + chatEN, true},
+		{"Bonjour,\n\nJe vais me tuer ce week-end, tout est prêt." + chatFR, true},
+		{"Bonjour,\n\nJ'ai décidé de me suicider demain soir." + chatFR, true},
+		{"Hello,\n\nI see my father tomorrow and honestly I think I am going to die." + chatEN, false},
+		{"Bonjour,\n\nJe revois mon père demain et franchement je crois que je vais mourir." + chatFR, false},
 	} {
 		r := c.Classify(msg("About Tuesday", tc.body))
 		if r.Imminent != tc.imminent {

@@ -29,6 +29,10 @@ func TestReviewContext(t *testing.T) {
 		{"film scene fr", "J'ai vu le film. La scène où elle se pend m'a bouleversée.", VerdictHold, "topic"},
 		{"cours fr", "Ma fille a eu une intervention sur l'automutilation, elle pose des questions.", VerdictHold, "topic"},
 		{"diary pages", "I found my old diary. Page after page of 'I want to die'.", VerdictHold, "topic"},
+		// "Fine for now" is a state that may not last: it does not say the overdose is over.
+		{"fine for now is not resolved fr", "J'ai avalé 30 de mes cachets hier soir, je me sens bien pour l'instant.", VerdictEscalate, ""},
+		{"fine so far is not resolved en", "I swallowed 30 of my tablets last night and I feel fine so far.", VerdictEscalate, ""},
+		{"fine is resolved fr", "J'ai avalé 30 de mes cachets hier soir, je me sens bien.", VerdictHold, "resolved"},
 		{"knocking on the door fr", "Mon mari a encore frappé à la porte de la voisine pour le bruit.", VerdictHold, ""},
 	}
 	runCases(t, cases)

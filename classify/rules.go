@@ -61,7 +61,7 @@ func (c *Classifier) applyRules(res *Result, sc *scratch, f *fieldText, inf info
 	// The writer's own explicit intents, where the resolved post-pass leaves them counting.
 	var intents []keptMatch
 	for _, k := range fr.kept {
-		if k.intent && (fr.selfDirected(k.s, k.e) || fr.firstPerson(k.s, k.e)) {
+		if k.intent && !fr.predictsDeath(k.s, k.e) && (fr.selfDirected(k.s, k.e) || fr.firstPerson(k.s, k.e)) {
 			intents = append(intents, k)
 		}
 	}
@@ -71,6 +71,24 @@ func (c *Classifier) applyRules(res *Result, sc *scratch, f *fieldText, inf info
 			f.intents = append(f.intents, f.sentence[k.s])
 		}
 	}
+}
+
+// predictsDeath reports an intent match that foretells dying rather than announcing an act ("I'm going to die",
+// "je vais mourir": dread of an exam as often as a plan). It still counts as a rule match; it is only not an
+// announced act, which the model cannot overrule.
+func (fr *fieldRun) predictsDeath(s, e int) bool {
+	switch fr.toks[e-1].key {
+	case "die", "mourir", "crever":
+	default:
+		return false
+	}
+	for _, t := range fr.toks[s : e-1] {
+		switch t.key {
+		case "going", "gonna", "will", "vais", "va":
+			return true
+		}
+	}
+	return false
 }
 
 // spreadResolved extends a "resolved" verdict to the other rules matched in the same clause by the resolved

@@ -36,7 +36,7 @@ type TrainOptions struct {
 
 // DefaultTrainOptions are the choices the built-in model is trained with.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{C: 10, MinDF: 2, MaxIter: 300, Folds: 5, PageFP: 0.005, ConfirmFP: 0.02, ShortFP: 0.005, WindowFP: 0.02, RuleFP: 0.08, ConcernMin: 0.995, DismissMin: 0.999}
+	return TrainOptions{C: 10, MinDF: 2, MaxIter: 300, Folds: 5, PageFP: 0.005, ConfirmFP: 0.02, ShortFP: 0.005, WindowFP: 0.01, RuleFP: 0.08, ConcernMin: 0.995, DismissMin: 0.999}
 }
 
 // Train fits the model on docs, and chooses its thresholds from a cross-validation over docs alone. It is
