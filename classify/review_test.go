@@ -129,5 +129,26 @@ func TestReviewIdioms(t *testing.T) {
 	}{
 		{"record fr", "Mon frère a encore battu son record au semi-marathon.", VerdictHold, ""},
 		{"typed fr", "Ma mère a tapé la lettre pour la mairie.", VerdictHold, ""},
+		// Noise and building work "will kill us": a complaint; a person who will is a threat.
+		{"works kill us fr", "Les travaux de l'ascenseur reprennent lundi, ce bruit va nous tuer.", VerdictHold, "idiom"},
+		{"he will kill us fr", "Mon mari a le couteau, il va nous tuer ce soir.", VerdictEscalate, ""},
+		{"drilling kill us en", "The drilling next door is going to kill us before August.", VerdictHold, "idiom"},
+	})
+}
+
+// TestGoodbyeAtAnEnding: "this is goodbye", "my last email", "mes adieux" are how a move or a planned ending is
+// written too; an ending in the message explains them, and without one they still page.
+func TestGoodbyeAtAnEnding(t *testing.T) {
+	runCases(t, []struct {
+		name, text string
+		want       Verdict
+		reason     Reason
+	}{
+		{"goodbye at a new job en", "I start the new job in Leeds on Monday, so this is goodbye and thank you.", VerdictHold, "ending"},
+		{"last email before a move en", "We are moving to Lisbon next week. This is my last email before we go.", VerdictHold, "ending"},
+		{"adieux before the plane fr", "Je vous écris de l'aéroport pour vous faire mes adieux, j'embarque dans une heure.", VerdictHold, "ending"},
+		{"goodbye alone en", "I have made up my mind. This is goodbye.", VerdictEscalate, ""},
+		{"last email alone fr", "C'est mon dernier mail. Merci d'avoir essayé.", VerdictEscalate, ""},
+		{"last goodbye stays critical en", "We are moving next week. This is my final goodbye, I can't do this.", VerdictEscalate, ""},
 	})
 }
