@@ -378,7 +378,12 @@ type findScratch struct {
 	ids   []int32
 	flags []uint8
 	masks []uint32 // byteMask of the tokens long enough to carry a typo
+	reach []uint64 // per token, the bloom bits (id%64) of the words that may come second after it (reachWords)
 }
+
+// reachWords is how many tokens after a phrase's first word reach covers: mayContinue's scan of a phrase whose
+// second word must come within that many is answered by one AND when no second word is in reach.
+const reachWords = 8
 
 // find calls fn for each phrase occurrence, in token order. fn returns false to stop early.
 func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
@@ -416,6 +421,25 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 		ids, flags, masks = append(ids, id), append(flags, f), append(masks, km)
 	}
 	fs.ids, fs.flags, fs.masks = ids, flags, masks
+	// reach[p] holds what mayContinue could meet after token p: it stops before a sentence break and after a
+	// negation, as the scan does, so a phrase whose second words are all out of reach cannot continue.
+	reach := fs.reach[:0]
+	for p := range toks {
+		var b uint64
+		for q := p + 1; q < len(toks) && q <= p+reachWords; q++ {
+			if toks[q].brk == brkSentence {
+				break
+			}
+			if ids[q] >= 0 {
+				b |= 1 << (uint32(ids[q]) & 63)
+			}
+			if flags[q]&tokNeg != 0 {
+				break
+			}
+		}
+		reach = append(reach, b)
+	}
+	fs.reach = reach
 	cands := fs.cands
 	for p := range toks {
 		id := ids[p]
@@ -431,6 +455,9 @@ func (m *matcher) find(toks []token, sc *matchScratch, fn func(hit) bool) {
 				continue
 			}
 			// Most candidates fail on the second word: look for it before running the program.
+			if outOfReach(h, fs, p) {
+				continue
+			}
 			if h.flags&phAnySecond == 0 && !m.mayContinue(h, toks, fs, p) {
 				continue
 			}
@@ -499,6 +526,13 @@ func inSorted(s []int32, id int32) bool {
 	}
 	i, _ := slices.BinarySearch(s, id)
 	return i < len(s) && s[i] == id
+}
+
+// outOfReach reports, with one AND, that a phrase taking only exact second words, within reachWords, has none
+// of them after token p: mayContinue would scan for nothing.
+func outOfReach(h *phHead, fs *findScratch, p int) bool {
+	return h.flags&(phAnySecond|phSecondNum) == 0 && h.nstem == 0 && h.nfuzzy == 0 && int(h.gap) < reachWords &&
+		h.secBloom&fs.reach[p] == 0
 }
 
 // mayContinue reports whether a match starting at token p can go on: one of the words, stems or numbers that
