@@ -299,9 +299,10 @@ func (fc *fieldContext) presentIn(s int, langs uint8) bool {
 }
 
 // ending returns a benign-ending marker (therapy ending, a move, a new therapist) of the field, if any.
+// A negated one says the opposite ("I won't see you on Monday", "je ne viendrai pas à la prochaine séance").
 func (fc *fieldContext) ending(langs uint8) (ctxHit, bool) {
 	for _, h := range fc.hits[kEnding] {
-		if h.lang&langs != 0 {
+		if h.lang&langs != 0 && fc.negation(h.start, h.end, langs) == "" {
 			return h, true
 		}
 	}

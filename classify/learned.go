@@ -99,10 +99,12 @@ type RuleVerdict struct {
 
 // Rules returns what the rules stage said of the message, as Combine reads it. Words set aside only for
 // being weak alone (a farewell with nothing else) were not judged in a context: they do not count as set aside.
+// Nor do farewell words an ending explains (a move, a planned end of therapy): the ending makes them ordinary,
+// it does not say they are not meant ("I'm stopping therapy. This is goodbye."), so the model may still read them.
 func (res *Result) Rules() RuleVerdict {
 	v := RuleVerdict{Level: res.RuleLevel, Severe: res.Severe || res.Imminent}
 	for _, s := range res.Suppressed {
-		v.SetAside = v.SetAside || s.Reason != ReasonWeakAlone
+		v.SetAside = v.SetAside || (s.Reason != ReasonWeakAlone && s.Reason != ReasonEnding)
 	}
 	return v
 }

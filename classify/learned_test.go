@@ -204,6 +204,8 @@ func TestImminentIntent(t *testing.T) {
 		{"Bonjour,\n\nJ'ai décidé de me suicider demain soir." + chatFR, true},
 		{"Hello,\n\nI see my father tomorrow and honestly I think I am going to die." + chatEN, false},
 		{"Bonjour,\n\nJe revois mon père demain et franchement je crois que je vais mourir." + chatFR, false},
+		{"Hello,\n\nTonight I am going to die, I have decided." + chatEN, true},
+		{"Bonjour,\n\nCe soir je vais me laisser mourir, c'est décidé." + chatFR, true},
 	} {
 		r := c.Classify(msg("About Tuesday", tc.body))
 		if r.Imminent != tc.imminent {

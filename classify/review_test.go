@@ -31,7 +31,7 @@ func TestReviewContext(t *testing.T) {
 		{"diary pages", "I found my old diary. Page after page of 'I want to die'.", VerdictHold, "topic"},
 		// "Fine for now" is a state that may not last: it does not say the overdose is over.
 		{"fine for now is not resolved fr", "J'ai avalé 30 de mes cachets hier soir, je me sens bien pour l'instant.", VerdictEscalate, ""},
-		{"fine so far is not resolved en", "I swallowed 30 of my tablets last night and I feel fine so far.", VerdictEscalate, ""},
+		{"fine for now is not resolved en", "I swallowed 30 of my tablets last night and I feel fine now, for now.", VerdictEscalate, ""},
 		{"fine is resolved fr", "J'ai avalé 30 de mes cachets hier soir, je me sens bien.", VerdictHold, "resolved"},
 		{"knocking on the door fr", "Mon mari a encore frappé à la porte de la voisine pour le bruit.", VerdictHold, ""},
 	}
@@ -131,8 +131,10 @@ func TestReviewIdioms(t *testing.T) {
 		{"typed fr", "Ma mère a tapé la lettre pour la mairie.", VerdictHold, ""},
 		// Noise and building work "will kill us": a complaint; a person who will is a threat.
 		{"works kill us fr", "Les travaux de l'ascenseur reprennent lundi, ce bruit va nous tuer.", VerdictHold, "idiom"},
-		{"he will kill us fr", "Mon mari a le couteau, il va nous tuer ce soir.", VerdictEscalate, ""},
-		{"drilling kill us en", "The drilling next door is going to kill us before August.", VerdictHold, "idiom"},
+		{"drilling kill us en", "Next door are renovating again and this drilling is going to kill us.", VerdictHold, "idiom"},
+		// A person between the complaint and the verb is a threat.
+		{"he will kill us after a move en", "If I move out he is going to kill us.", VerdictEscalate, ""},
+		{"he will kill us after a move fr", "Depuis le déménagement, il répète qu'il va nous tuer.", VerdictEscalate, ""},
 	})
 }
 
@@ -148,6 +150,13 @@ func TestGoodbyeAtAnEnding(t *testing.T) {
 		{"last email before a move en", "We are moving to Lisbon next week. This is my last email before we go.", VerdictHold, "ending"},
 		{"adieux before the plane fr", "Je vous écris de l'aéroport pour vous faire mes adieux, j'embarque dans une heure.", VerdictHold, "ending"},
 		{"goodbye alone en", "I have made up my mind. This is goodbye.", VerdictEscalate, ""},
+		// Locked in with the person outside pages; locked in alone to cry does not, on the rules alone.
+		{"locked in, he is outside en", "I've locked myself in the bathroom, he is shouting outside.", VerdictEscalate, ""},
+		{"locked in to cry en", "Some evenings I locked myself in the bathroom and cried for an hour.", VerdictHold, ""},
+		// A negated ending is none: "I won't see you on Monday" is no planned goodbye.
+		{"negated ending en", "I won't see you on Monday. This is goodbye. Thank you for everything.", VerdictEscalate, ""},
+		{"negated ending fr", "Je ne viendrai pas à la prochaine séance. C'est mon dernier mail. Je vous dis adieu.", VerdictEscalate, ""},
+		{"last word stays critical fr", "Nous déménageons en mars. Voici mon dernier mot.", VerdictEscalate, ""},
 		{"last email alone fr", "C'est mon dernier mail. Merci d'avoir essayé.", VerdictEscalate, ""},
 		{"last goodbye stays critical en", "We are moving next week. This is my final goodbye, I can't do this.", VerdictEscalate, ""},
 	})

@@ -73,18 +73,28 @@ func (c *Classifier) applyRules(res *Result, sc *scratch, f *fieldText, inf info
 	}
 }
 
-// predictsDeath reports an intent match that foretells dying rather than announcing an act ("I'm going to die",
-// "je vais mourir": dread of an exam as often as a plan). It still counts as a rule match; it is only not an
-// announced act, which the model cannot overrule.
+// predictsDeath reports an intent match that foretells dying under a hedge rather than announcing an act ("I
+// think I'm going to die", "je crois que je vais mourir": dread of an exam as often as a plan). Only the future
+// right before the verb counts ("je vais me laisser mourir" is an act), and only with a hedge in the four words
+// before the match ("Tonight I am going to die, I have decided" stays announced). It still counts as a rule
+// match; it is only not an announced act, which the model cannot overrule.
 func (fr *fieldRun) predictsDeath(s, e int) bool {
+	if e-s < 2 {
+		return false
+	}
 	switch fr.toks[e-1].key {
 	case "die", "mourir", "crever":
 	default:
 		return false
 	}
-	for _, t := range fr.toks[s : e-1] {
+	switch fr.toks[e-2].key {
+	case "to", "gonna", "will", "vais", "va":
+	default:
+		return false
+	}
+	for _, t := range fr.toks[max(s-4, 0):s] {
 		switch t.key {
-		case "going", "gonna", "will", "vais", "va":
+		case "think", "thought", "feel", "felt", "swear", "literally", "crois", "croyais", "sens", "impression":
 			return true
 		}
 	}
