@@ -6,11 +6,7 @@ import "testing"
 // scoped to their clause, age and year markers, other people's stories, the "X will kill me" idiom, resolved
 // words shared by two rules, fundraising wording, and farewells that escalate alone unless explained.
 func TestGeneralContext(t *testing.T) {
-	cases := []struct {
-		name, text string
-		want       Verdict
-		reason     Reason
-	}{
+	cases := []ruleCase{
 		// Past markers govern their own clause, not the next statement.
 		{"past before, same clause", "Back in 2012 I wanted to kill myself every day.", VerdictHold, "past"},
 		{"back in is a place here", "If I go back in that office I'm scared of what I'll do to myself.", VerdictEscalate, ""},

@@ -9,11 +9,7 @@ import (
 // "and"/"et" stays in the past, a person who "left" is not an urge that passed, "sans arrêt" is no negation,
 // reported speech does not cancel a third-party report, and teaching, reading lists and film scenes are topic talk.
 func TestReviewContext(t *testing.T) {
-	cases := []struct {
-		name, text string
-		want       Verdict
-		reason     Reason
-	}{
+	cases := []ruleCase{
 		{"and + past verb stays past", "I wrote about the night when I was 19 and wanted to die.", VerdictHold, "past"},
 		{"and + present is a new statement", "When I was 19 I was in hospital and I want to die again now.", VerdictEscalate, ""},
 		{"et + imparfait stays past fr", "Quand j'avais 15 ans et voulais mourir, personne ne le savait.", VerdictHold, "past"},
@@ -41,11 +37,7 @@ func TestReviewContext(t *testing.T) {
 // TestReviewFamilies covers the phrase families added in both languages; each case is worded unlike the
 // messages that revealed the gap.
 func TestReviewFamilies(t *testing.T) {
-	cases := []struct {
-		name, text string
-		want       Verdict
-		reason     Reason
-	}{
+	cases := []ruleCase{
 		{"hoarding en", "I've been putting aside my quetiapine for weeks.", VerdictEscalate, ""},
 		{"hoarding fr", "Je garde mes anxiolytiques depuis deux mois dans un tiroir.", VerdictEscalate, ""},
 		{"time chosen en", "He's away on Friday, that's when I'm going to do it.", VerdictEscalate, ""},
@@ -75,11 +67,7 @@ func TestReviewFamilies(t *testing.T) {
 // TestSafetyNet checks the means-plus-time net: weak alone, a warning with any second signal, and silent when
 // negated or in the past.
 func TestSafetyNet(t *testing.T) {
-	cases := []struct {
-		name, text string
-		want       Verdict
-		reason     Reason
-	}{
+	cases := []ruleCase{
 		{"alone is weak", "I will have the pills with me tonight.", VerdictHold, "weak-alone"},
 		{"with a second signal", "The pills are ready for tonight. Thank you for everything.", VerdictEscalate, ""},
 		{"fr with a second signal", "Les cachets sont prêts pour ce soir. Merci pour tout.", VerdictEscalate, ""},
@@ -91,11 +79,15 @@ func TestSafetyNet(t *testing.T) {
 // runCases classifies each text as a message body (or, written "Subject: ...",
 // as the subject of a bland message) and checks the verdict and, when given,
 // the reason of a suppression.
-func runCases(t *testing.T, cases []struct {
+// ruleCase is one message text for the rules alone: the verdict it must get and, when set, a suppression
+// reason that must be among the ones reported.
+type ruleCase struct {
 	name, text string
 	want       Verdict
 	reason     Reason
-}) {
+}
+
+func runCases(t *testing.T, cases []ruleCase) {
 	t.Helper()
 	c := newRulesClassifier(t)
 	for _, tc := range cases {
@@ -122,11 +114,7 @@ func runCases(t *testing.T, cases []struct {
 
 // TestReviewIdioms keeps ordinary uses of the new violence verbs quiet.
 func TestReviewIdioms(t *testing.T) {
-	runCases(t, []struct {
-		name, text string
-		want       Verdict
-		reason     Reason
-	}{
+	runCases(t, []ruleCase{
 		{"record fr", "Mon frère a encore battu son record au semi-marathon.", VerdictHold, ""},
 		{"typed fr", "Ma mère a tapé la lettre pour la mairie.", VerdictHold, ""},
 		// Noise and building work "will kill us": a complaint; a person who will is a threat.
@@ -141,11 +129,7 @@ func TestReviewIdioms(t *testing.T) {
 // TestGoodbyeAtAnEnding: "this is goodbye", "my last email", "mes adieux" are how a move or a planned ending is
 // written too; an ending in the message explains them, and without one they still page.
 func TestGoodbyeAtAnEnding(t *testing.T) {
-	runCases(t, []struct {
-		name, text string
-		want       Verdict
-		reason     Reason
-	}{
+	runCases(t, []ruleCase{
 		{"goodbye at a new job en", "I start the new job in Leeds on Monday, so this is goodbye and thank you.", VerdictHold, "ending"},
 		{"last email before a move en", "We are moving to Lisbon next week. This is my last email before we go.", VerdictHold, "ending"},
 		{"adieux before the plane fr", "Je vous écris de l'aéroport pour vous faire mes adieux, j'embarque dans une heure.", VerdictHold, "ending"},
