@@ -39,8 +39,8 @@ type rule struct {
 	name, category, severity string
 	langs                    uint8
 	fields                   uint8 // fieldSubject | fieldBody
-	// intent: an explicit intent to die (the built-in suicide-intent rules); with a time that is today, in
-	// one sentence in the first person, an announced act (see imminentIntent).
+	// intent: an explicit intent to die (the built-in suicide-intent rules); with a set time close by (the
+	// concept now), in one sentence in the first person, an announced act (see imminentIntent).
 	intent bool
 }
 

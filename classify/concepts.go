@@ -110,7 +110,7 @@ func (c *Classifier) concepts(sc *scratch, fields []*fieldText, inf *information
 }
 
 // imminentIntent reports whether a sentence of the writer's holds both a counting explicit intent in the first
-// person ("I have decided to end my life") and a time that is today or within hours ("tonight"): an
+// person ("I have decided to end my life") and a set time close by ("tonight", "this weekend"): an
 // announced act, which no score of the model dismisses, however long and ordinary the rest of the mail.
 func (lx *lexicon) imminentIntent(ev *evidence) bool {
 	for i := range ev.hits {

@@ -517,12 +517,17 @@ var provisional = [][]string{
 	{"jusque", "ici"}, {"jusque", "a", "present"}, {"jusque", "la"}, {"a", "ce", "stade"},
 }
 
-// provisionalNear reports a provisional qualifier within three tokens before or after the marker [s, e).
+// provisionalNear reports a provisional qualifier within three tokens of the marker [s, e): one that ends at
+// most three tokens before it, or starts at most three after it.
 func (fc *fieldContext) provisionalNear(s, e int) bool {
-	lo, hi := max(s-3-4, 0), min(e+3+4, len(fc.toks))
 	for _, q := range provisional {
-		for i := lo; i+len(q) <= hi; i++ {
-			if (i+len(q) <= s && i+len(q) >= s-3 || i >= e && i <= e+3) && fc.keysAt(i, q) {
+		for i := max(s-3-len(q), 0); i <= s-len(q); i++ {
+			if fc.keysAt(i, q) {
+				return true
+			}
+		}
+		for i := e; i <= e+3 && i+len(q) <= len(fc.toks); i++ {
+			if fc.keysAt(i, q) {
 				return true
 			}
 		}

@@ -170,9 +170,9 @@ func TestCombinationOnDevelopmentMail(t *testing.T) {
 	}
 }
 
-// An explicit intent with a time that is today or within hours, in one of the writer's sentences, pages
-// however long and ordinary the rest of the mail, in each language; negated, past, quoted or a purchase, it
-// does not count as one.
+// An explicit intent with a set time close by (tonight, tomorrow, this weekend), in one of the writer's
+// sentences, pages however long and ordinary the rest of the mail, in each language; negated, past, quoted or
+// a purchase, it does not count as one.
 func TestImminentIntent(t *testing.T) {
 	c := newTestClassifier(t)
 	chatEN := " Thank you for our session on Monday, it helped me think about my mother. I wanted to ask whether we could" +

@@ -114,7 +114,7 @@ type lexicon struct {
 	appeal      uint8      // the concept of fundraising and newsletter wording
 	bulkFooter  uint8      // the concept of unsubscribe footers
 	homework    uint8      // the concept of therapy homework
-	now         uint8      // the concept of a time this very day or within hours ("tonight", "ce soir")
+	now         uint8      // the concept of a set time close by ("tonight", "tomorrow", "ce week-end")
 }
 
 var sharedLexicon = sync.OnceValues(loadLexicon)

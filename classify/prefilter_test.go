@@ -8,8 +8,8 @@ import (
 )
 
 // TestPrefilterSound: find's cheap checks before a phrase program runs (one-word alternatives, the second
-// word within reach, the reach bloom) never turn down a match the program finds. Every phrase of the three built-in matchers
-// is run at every token of the corpus' messages, with and without the checks.
+// word within reach, the reach bloom) never turn down a match the program finds. Every phrase of the three
+// built-in matchers is run at every token of the corpus' messages, with and without the checks.
 func TestPrefilterSound(t *testing.T) {
 	c := newTestClassifier(t)
 	files, _ := filepath.Glob(filepath.Join(corpusDir, "*", "*.eml"))
